@@ -1,0 +1,1 @@
+"""HTTP layer: routers per audience, the error mapping, SSE helpers and dependencies."""

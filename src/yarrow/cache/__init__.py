@@ -1,0 +1,1 @@
+"""Cache, locks, rate limits and pub/sub over Redis or in memory."""

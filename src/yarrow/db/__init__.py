@@ -1,0 +1,1 @@
+"""SQLAlchemy models, repositories, engine factory and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Process wiring: the only place that loads settings and builds objects."""

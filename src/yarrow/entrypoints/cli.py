@@ -1,0 +1,24 @@
+"""The ``yarrow`` command. Each sub-command lives in its own ``commands_*`` module."""
+
+from __future__ import annotations
+
+import click
+
+from yarrow import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="yarrow")
+def main() -> None:
+    """Yarrow: a self-hosted LLM application platform compatible with Dify."""
+
+
+def _register() -> None:
+    # Imported here so that `yarrow --help` stays fast and modules never import this one.
+    from yarrow.entrypoints import commands_admin
+
+    for command in commands_admin.COMMANDS:
+        main.add_command(command)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""Model runtime: providers for chat, embeddings and rerank."""

@@ -1,0 +1,1 @@
+"""The SSRF-guarded HTTP client: the only way to fetch a user-supplied URL."""

@@ -1,0 +1,1 @@
+"""Plugin daemon, plugin protocol and client."""

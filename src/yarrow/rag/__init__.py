@@ -1,0 +1,1 @@
+"""Retrieval-augmented generation: extract, clean, split, embed, index; retrieve, fuse, rerank."""

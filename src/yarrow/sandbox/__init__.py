@@ -1,0 +1,1 @@
+"""Code-execution sandbox: server, isolation runner and client."""

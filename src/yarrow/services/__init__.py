@@ -1,0 +1,1 @@
+"""Use cases: accounts, workspaces, apps, API keys, conversations, datasets, workflows."""

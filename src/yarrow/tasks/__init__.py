@@ -1,0 +1,1 @@
+"""Task queue interface with Celery and in-process runners; schedules."""

@@ -1,0 +1,1 @@
+"""Graph engine and nodes; knows nothing of HTTP, SQL or Celery."""
