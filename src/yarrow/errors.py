@@ -1,8 +1,8 @@
 """The one error tree of Yarrow.
 
 Every error a layer raises on purpose derives from :class:`YarrowError`, through one of the
-categories below. ``yarrow.api.errors`` maps categories to HTTP statuses once; a subclass may carry a
-Dify error ``code`` (snake_case) and a default ``message``.
+categories below. ``yarrow.api.errors`` maps categories to HTTP statuses once; a subclass may
+carry a Dify error ``code`` (snake_case) and a default ``message``.
 
     YarrowError
     ├── InvalidInput          400  invalid_param / bad_request / ...

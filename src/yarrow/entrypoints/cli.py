@@ -15,10 +15,11 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here so that `yarrow --help` stays fast and modules never import this one.
-    from yarrow.entrypoints import commands_admin
+    from yarrow.entrypoints import commands_admin, commands_serve
 
-    for command in commands_admin.COMMANDS:
-        main.add_command(command)
+    for module in (commands_admin, commands_serve):
+        for command in module.COMMANDS:
+            main.add_command(command)
 
 
 _register()

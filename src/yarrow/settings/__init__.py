@@ -135,8 +135,12 @@ def read_environment(env_file: str | Path | None = ".env") -> dict[str, str]:
         known = known_variable_names()
         unknown = sorted(k for k in file_values if k.upper() not in known)
         if unknown:
-            logger.debug("ignored %d unknown settings from %s: %s", len(unknown), env_file,
-                         ", ".join(unknown))
+            logger.debug(
+                "ignored %d unknown settings from %s: %s",
+                len(unknown),
+                env_file,
+                ", ".join(unknown),
+            )
     merged = dict(file_values)
     merged.update(os.environ)
     return merged
@@ -166,8 +170,9 @@ def load_settings(
             upper.setdefault(key, value)
     lowered = {k.lower(): v for k, v in upper.items()}
     try:
-        groups = {name: cls.model_validate(_fields_of(cls, lowered)) for name, cls in
-                  _GROUPS.items()}
+        groups = {
+            name: cls.model_validate(_fields_of(cls, lowered)) for name, cls in _GROUPS.items()
+        }
     except ValueError as exc:
         raise ConfigurationError(f"Invalid setting: {exc}") from exc
     settings = Settings(embedded=embedded, **groups)
@@ -209,13 +214,13 @@ def _with_embedded_secrets(settings: Settings) -> Settings:
     data_dir.mkdir(parents=True, exist_ok=True)
     core = settings.core
     if not core.secret_key.get_secret_value():
-        core = core.model_copy(update={"secret_key": SecretStr(_stored_secret(data_dir,
-                                                                              SECRET_KEY_FILE))})
+        core = core.model_copy(
+            update={"secret_key": SecretStr(_stored_secret(data_dir, SECRET_KEY_FILE))}
+        )
     sandbox = settings.sandbox
     if not sandbox.code_execution_api_key.get_secret_value():
         sandbox = sandbox.model_copy(
-            update={"code_execution_api_key": SecretStr(_stored_secret(data_dir,
-                                                                       SANDBOX_KEY_FILE))}
+            update={"code_execution_api_key": SecretStr(_stored_secret(data_dir, SANDBOX_KEY_FILE))}
         )
     return settings.model_copy(update={"core": core, "sandbox": sandbox})
 

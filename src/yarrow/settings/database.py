@@ -42,10 +42,7 @@ class DatabaseSettings(SettingsGroup):
         user = quote_plus(self.db_username)
         password = quote_plus(self.db_password.get_secret_value())
         auth = f"{user}:{password}" if password else user
-        if self.db_type == "postgresql":
-            driver = "postgresql+psycopg"
-        else:
-            driver = "mysql+pymysql"
+        driver = "postgresql+psycopg" if self.db_type == "postgresql" else "mysql+pymysql"
         query = []
         if self.db_type != "postgresql":
             query.append(f"charset={self.db_charset or 'utf8mb4'}")

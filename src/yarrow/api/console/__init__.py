@@ -1,0 +1,1 @@
+"""Console API (``/console/api``): session-authenticated routes for the web console."""

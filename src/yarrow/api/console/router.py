@@ -1,0 +1,15 @@
+"""The console API router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from yarrow.api.console import apps, auth, workspaces
+
+
+def console_router() -> APIRouter:
+    """Every console route, to be mounted under ``/console/api``."""
+    router = APIRouter()
+    for module in (auth, workspaces, apps):
+        router.include_router(module.router)
+    return router

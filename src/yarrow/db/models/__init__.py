@@ -1,0 +1,28 @@
+"""Every table of Yarrow; importing this package registers them on ``Base.metadata``."""
+
+from yarrow.db.models.accounts import (
+    ROLES,
+    Account,
+    AccountSession,
+    Invitation,
+    LoginThrottle,
+    Setup,
+    Tenant,
+    TenantMember,
+)
+from yarrow.db.models.apps import APP_MODES, ApiToken, App, Site
+
+__all__ = [
+    "APP_MODES",
+    "ROLES",
+    "Account",
+    "AccountSession",
+    "ApiToken",
+    "App",
+    "Invitation",
+    "LoginThrottle",
+    "Setup",
+    "Site",
+    "Tenant",
+    "TenantMember",
+]
