@@ -1,0 +1,257 @@
+"""template-transform, variable-aggregator (and legacy variable-assigner), assigner, list-operator.
+
+Templates render in Jinja2's immutable sandbox: no attribute starting with ``_``, no
+unsafe callables, no mutation of inputs, ``range`` capped, and ``*``/``**`` refused when the result
+would be huge, so a template cannot reach Python internals or exhaust memory. Output is capped
+at ``TEMPLATE_TRANSFORM_MAX_LENGTH`` (400 000 characters).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from yarrow.workflow.conditions import compare, file_attribute
+from yarrow.workflow.errors import NodeConfigError, NodeRunError
+from yarrow.workflow.nodes.base import Node, NodeContext, NodeResult, as_selector, register
+from yarrow.workflow.variables import VariablePool
+
+TEMPLATE_TRANSFORM_MAX_LENGTH = 400_000
+_MAX_OPERAND = 1_000_000
+
+
+class _SafeEnvironment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 1000:
+            raise NodeRunError("Exponent too large in template.")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and (len(seq) * count > _MAX_OPERAND)
+                ):
+                    raise NodeRunError("Repetition too large in template.")
+        return super().call_binop(context, operator, left, right)
+
+
+_ENVIRONMENT = _SafeEnvironment(autoescape=False, keep_trailing_newline=True)
+
+
+def render_jinja2(template: str, variables: Mapping[str, Any]) -> str:
+    """Render a template in the sandbox; errors become :class:`NodeRunError`."""
+    try:
+        text = _ENVIRONMENT.from_string(template).render(**variables)
+    except TemplateError as exc:  # includes SecurityError
+        raise NodeRunError(f"Template error: {exc}") from exc
+    except (OverflowError, MemoryError, RecursionError) as exc:
+        raise NodeRunError(f"Template error: {type(exc).__name__}") from exc
+    if len(text) > TEMPLATE_TRANSFORM_MAX_LENGTH:
+        raise NodeRunError(f"Output length exceeds {TEMPLATE_TRANSFORM_MAX_LENGTH} characters.")
+    return text
+
+
+@register
+class TemplateTransformNode(Node):
+    type = "template-transform"
+    supports_retry = True
+    supports_error_strategy = True
+
+    async def run(self, ctx: NodeContext) -> NodeResult:
+        variables = self.variables_inputs(ctx.pool)
+        template = str(self.data.get("template") or "")
+        text = await asyncio.to_thread(render_jinja2, template, copy.deepcopy(variables))
+        return NodeResult(outputs={"output": text}, inputs=variables)
+
+
+def _first_value(pool: VariablePool, selectors: Any) -> Any:
+    for selector in selectors or []:
+        value = pool.get(as_selector(selector))
+        if value is not None:
+            return value
+    return None
+
+
+@register
+class VariableAggregatorNode(Node):
+    """``output`` = the first non-null input; with groups, ``{group: {output}}``."""
+
+    type = "variable-aggregator"
+
+    async def run(self, ctx: NodeContext) -> NodeResult:
+        settings = self.data.get("advanced_settings") or {}
+        if isinstance(settings, Mapping) and settings.get("group_enabled"):
+            outputs: dict[str, Any] = {}
+            for group in settings.get("groups") or []:
+                if isinstance(group, Mapping) and group.get("group_name"):
+                    value = _first_value(ctx.pool, group.get("variables"))
+                    outputs[str(group["group_name"])] = {"output": value}
+            return NodeResult(outputs=outputs)
+        return NodeResult(outputs={"output": _first_value(ctx.pool, self.data.get("variables"))})
+
+
+@register
+class LegacyVariableAssignerNode(VariableAggregatorNode):
+    """``variable-assigner``: the aggregator's old name, or a v1 assigner when configured so."""
+
+    type = "variable-assigner"
+
+    async def run(self, ctx: NodeContext) -> NodeResult:
+        if self.data.get("assigned_variable_selector"):
+            return await AssignerNode(self.spec).run(ctx)
+        return await super().run(ctx)
+
+
+def _cleared(value: Any) -> Any:
+    if isinstance(value, list):
+        return []
+    if isinstance(value, dict):
+        return {}
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return 0
+    return ""
+
+
+def apply_operation(operation: str, current: Any, value: Any) -> Any:
+    """One assigner operation (v1 write modes and v2 operations)."""
+    if operation in ("over-write", "set"):
+        return value
+    if operation == "clear":
+        return _cleared(current)
+    if operation in ("append", "extend", "remove-first", "remove-last"):
+        items = list(current) if isinstance(current, list) else None
+        if items is None:
+            raise NodeRunError(f"Cannot {operation} on a non-array value.")
+        if operation == "append":
+            return [*items, value]
+        if operation == "extend":
+            if not isinstance(value, list):
+                raise NodeRunError("extend needs an array value.")
+            return [*items, *value]
+        return items[1:] if operation == "remove-first" else items[:-1]
+    if operation in ("+=", "-=", "*=", "/="):
+        if not isinstance(current, int | float) or not isinstance(value, int | float):
+            raise NodeRunError(f"{operation} needs numbers.")
+        if operation == "/=" and value == 0:
+            raise NodeRunError("Division by zero in assigner.")
+        return {
+            "+=": current + value,
+            "-=": current - value,
+            "*=": current * value,
+            "/=": current / value,
+        }[operation]
+    raise NodeConfigError(f"Unknown assigner operation {operation!r}.")
+
+
+@register
+class AssignerNode(Node):
+    """Mutates conversation (or loop) variables; v1 and v2 (``version: '2'``) configs."""
+
+    type = "assigner"
+
+    async def run(self, ctx: NodeContext) -> NodeResult:
+        pool = ctx.pool
+        changes: list[dict[str, Any]] = []
+        for selector, operation, value in self._items(pool):
+            if not pool.has(selector) and selector[0] != "conversation":
+                raise NodeRunError(f"Variable {'.'.join(selector)} does not exist.")
+            new = apply_operation(operation, copy.deepcopy(pool.get(selector)), value)
+            pool.set_selector(selector, new)
+            changes.append({"selector": selector, "operation": operation, "value": new})
+        return NodeResult(process_data={"updated_variables": changes})
+
+    def _items(self, pool: VariablePool) -> list[tuple[list[str], str, Any]]:
+        if str(self.data.get("version")) == "2" or "items" in self.data:
+            items = []
+            for item in self.data.get("items") or []:
+                if not isinstance(item, Mapping):
+                    continue
+                operation = str(item.get("operation") or "over-write")
+                raw = item.get("value")
+                if item.get("input_type") == "variable" and operation not in (
+                    "clear",
+                    "remove-first",
+                    "remove-last",
+                ):
+                    raw = pool.get(as_selector(raw))
+                items.append((as_selector(item.get("variable_selector")), operation, raw))
+            return items
+        selector = as_selector(self.data.get("assigned_variable_selector"))
+        mode = str(self.data.get("write_mode") or "over-write")
+        value = pool.get(as_selector(self.data.get("input_variable_selector")))
+        return [(selector, mode, value)]
+
+
+@register
+class ListOperatorNode(Node):
+    type = "list-operator"
+
+    async def run(self, ctx: NodeContext) -> NodeResult:
+        items = ctx.pool.get(as_selector(self.data.get("variable")))
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            raise NodeRunError("list-operator input must be an array.")
+        result = self._filter(list(items), ctx.pool)
+        order = self.data.get("order_by") or {}
+        if isinstance(order, Mapping) and order.get("enabled"):
+            key = str(order.get("key") or "")
+            result.sort(
+                key=lambda item: _sort_key(
+                    file_attribute(item, key) if key and isinstance(item, Mapping) else item
+                ),
+                reverse=order.get("value") == "desc",
+            )
+        extract = self.data.get("extract_by") or {}
+        if isinstance(extract, Mapping) and extract.get("enabled"):
+            serial = int(ctx.pool.render(str(extract.get("serial") or "1")) or 1)
+            if not 1 <= serial <= len(result):
+                raise NodeRunError(f"extract_by serial {serial} is out of range.")
+            result = [result[serial - 1]]
+        limit = self.data.get("limit") or {}
+        if isinstance(limit, Mapping) and limit.get("enabled"):
+            result = result[: max(0, int(limit.get("size") or 0))]
+        return NodeResult(
+            outputs={
+                "result": result,
+                "first_record": result[0] if result else None,
+                "last_record": result[-1] if result else None,
+            },
+            inputs={"variable": items},
+        )
+
+    def _filter(self, items: list[Any], pool: VariablePool) -> list[Any]:
+        settings = self.data.get("filter_by") or {}
+        if not isinstance(settings, Mapping) or not settings.get("enabled"):
+            return items
+        for condition in settings.get("conditions") or []:
+            key = str(condition.get("key") or "")
+            operator = str(condition.get("comparison_operator") or "")
+            expected = condition.get("value")
+            if isinstance(expected, str):
+                expected = pool.render(expected)
+            items = [
+                item
+                for item in items
+                if compare(
+                    operator,
+                    file_attribute(item, key) if key and isinstance(item, Mapping) else item,
+                    expected,
+                )
+            ]
+        return items
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, value)
+    return (1, "" if value is None else str(value))
