@@ -1,0 +1,276 @@
+"""``ObjectStorage`` over an Apache OpenDAL ``AsyncOperator`` (every built-in backend).
+
+Every call goes through OpenDAL's ``TimeoutLayer`` (separate limits for metadata calls and for
+each read/write) inside a ``RetryLayer`` with jittered exponential backoff; OpenDAL errors are
+translated here, once, into :mod:`yarrow.storage.errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import anyio
+import opendal
+from opendal import exceptions as od
+
+from yarrow.storage.base import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectStorage, StorageCapabilities
+from yarrow.storage.errors import (
+    DownloadUrlUnavailable,
+    ObjectNotFound,
+    ObjectTooLarge,
+    StorageConfigurationError,
+    StorageUnavailable,
+)
+from yarrow.storage.keys import check_key, check_prefix
+from yarrow.storage.signing import ProxiedUrlSigner
+
+logger = logging.getLogger(__name__)
+
+#: OpenDAL services that keep the content type given on write.
+_SCHEMES_WITH_CONTENT_TYPE = frozenset({"s3", "azblob", "gcs", "oss", "cos", "obs", "tos"})
+
+_MISSING = (od.NotFound, od.IsADirectory, od.NotADirectory)
+_OPENDAL_ERRORS: tuple[type[Exception], ...] = (
+    od.Error,
+    od.Unexpected,
+    od.Unsupported,
+    od.ConfigInvalid,
+    od.NotFound,
+    od.PermissionDenied,
+    od.IsADirectory,
+    od.NotADirectory,
+    od.AlreadyExists,
+    od.IsSameFile,
+    od.ConditionNotMatch,
+    od.RateLimited,
+    od.RangeNotSatisfied,
+    od.Conflict,
+)
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    """Timeouts (seconds) and retries applied to every storage call."""
+
+    timeout: float = 30.0
+    io_timeout: float = 60.0
+    max_retries: int = 3
+    retry_min_delay: float = 0.2
+    retry_max_delay: float = 5.0
+
+
+class OpenDALStorage(ObjectStorage):
+    """Object storage on one OpenDAL service (``fs``, ``s3``, ``azblob``, ``gcs``, ...)."""
+
+    def __init__(
+        self,
+        scheme: str,
+        options: Mapping[str, str],
+        *,
+        name: str = "opendal",
+        limits: CallLimits | None = None,
+        presign: bool = False,
+        signer: ProxiedUrlSigner | None = None,
+    ) -> None:
+        """Build the operator; raises ``StorageConfigurationError`` for bad scheme/options."""
+        limits = limits or CallLimits()
+        try:
+            operator = opendal.AsyncOperator(scheme, **dict(options))
+            operator = operator.layer(
+                opendal.layers.TimeoutLayer(timeout=limits.timeout, io_timeout=limits.io_timeout)
+            )
+            if limits.max_retries > 0:
+                operator = operator.layer(
+                    opendal.layers.RetryLayer(
+                        max_times=limits.max_retries,
+                        jitter=True,
+                        min_delay=limits.retry_min_delay,
+                        max_delay=limits.retry_max_delay,
+                    )
+                )
+        except _OPENDAL_ERRORS as exc:
+            raise StorageConfigurationError(
+                f"OpenDAL rejected the {scheme!r} storage options: {_first_line(exc)}"
+            ) from exc
+        self.name = name
+        self.scheme = scheme
+        self._op = operator
+        self._signer = signer
+        self._capabilities = StorageCapabilities(
+            presign=presign and bool(operator.capability().presign_read),
+            content_type=scheme in _SCHEMES_WITH_CONTENT_TYPE,
+        )
+
+    @property
+    def capabilities(self) -> StorageCapabilities:
+        return self._capabilities
+
+    async def save(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        check_key(key)
+        with _translated(key):
+            if content_type:
+                await self._op.write(key, bytes(data), content_type=content_type)
+            else:
+                await self._op.write(key, bytes(data))
+
+    async def save_stream(
+        self,
+        key: str,
+        chunks: AsyncIterable[bytes],
+        *,
+        content_type: str | None = None,
+        max_bytes: int | None = None,
+    ) -> int:
+        check_key(key)
+        written = 0
+        try:
+            with _translated(key):
+                if content_type:
+                    writer = await self._op.open(key, "wb", content_type=content_type)
+                else:
+                    writer = await self._op.open(key, "wb")
+            async for chunk in chunks:
+                written += len(chunk)
+                if max_bytes is not None and written > max_bytes:
+                    raise ObjectTooLarge(f"File size exceeded {max_bytes} bytes.")
+                with _translated(key):
+                    await writer.write(bytes(chunk))
+            with _translated(key):
+                await writer.close()
+        except BaseException:
+            # The writer is abandoned unclosed (nothing is committed); remove anything a backend
+            # may have made visible, even when the caller is being cancelled.
+            with anyio.CancelScope(shield=True):
+                await self._discard(key)
+            raise
+        return written
+
+    async def _discard(self, key: str) -> None:
+        try:
+            await self._op.delete(key)
+        except _OPENDAL_ERRORS:
+            logger.warning("could not remove partial object %r after a failed save", key)
+
+    async def load(self, key: str) -> bytes:
+        check_key(key)
+        try:
+            with _translated(key):
+                return bytes(await self._op.read(key))
+        except StorageUnavailable as exc:
+            # A folder where an object was expected reads as an I/O error on some services.
+            if not await self.exists(key):
+                raise ObjectNotFound(f"No object under {key!r}.") from exc
+            raise
+
+    async def stream(
+        self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> AsyncIterator[bytes]:
+        check_key(key)
+        if chunk_size <= 0:
+            raise ValueError("chunk_size must be positive")
+        await self.stat(key)  # a missing key fails here, before any byte is yielded
+        with _translated(key):
+            reader = await self._op.open(key, "rb")
+        try:
+            while True:
+                with _translated(key):
+                    chunk = await reader.read(chunk_size)
+                if not chunk:
+                    return
+                yield bytes(chunk)
+        finally:
+            with anyio.CancelScope(shield=True), _translated(key):
+                await reader.close()
+
+    async def exists(self, key: str) -> bool:
+        check_key(key)
+        try:
+            with _translated(key):
+                meta = await self._op.stat(key)
+        except ObjectNotFound:
+            return False
+        return bool(meta.mode.is_file())
+
+    async def delete(self, key: str) -> None:
+        check_key(key)
+        with _translated(key):
+            await self._op.delete(key)
+
+    async def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
+        check_prefix(prefix)
+        folder = prefix[: prefix.rfind("/") + 1]
+        try:
+            with _translated(folder):
+                entries = await self._op.list(folder, recursive=True)
+        except ObjectNotFound:
+            return
+        iterator = aiter(entries)
+        while True:
+            with _translated(folder):
+                try:
+                    entry = await anext(iterator)
+                except StopAsyncIteration:
+                    return
+            path = entry.path.lstrip("/")
+            if path and not path.endswith("/") and path.startswith(prefix):
+                yield path
+
+    async def stat(self, key: str) -> ObjectInfo:
+        check_key(key)
+        with _translated(key):
+            meta = await self._op.stat(key)
+        if not meta.mode.is_file():
+            raise ObjectNotFound(f"No object under {key!r}.")
+        return ObjectInfo(
+            key=key,
+            size=int(meta.content_length),
+            content_type=meta.content_type,
+            last_modified=meta.last_modified,
+            etag=meta.etag,
+        )
+
+    async def download_url(
+        self,
+        key: str,
+        *,
+        expires_in: int,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> str:
+        if expires_in <= 0:
+            raise ValueError("expires_in must be positive")
+        await self.stat(key)
+        if self._capabilities.presign:
+            disposition = None
+            if filename:
+                disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+            with _translated(key):
+                request = await self._op.presign_read(
+                    key, expires_in, content_type=content_type, content_disposition=disposition
+                )
+            return str(request.url)
+        if self._signer is not None:
+            return self._signer.sign(key, expires_in=expires_in)
+        raise DownloadUrlUnavailable(
+            f"The {self.name!r} storage cannot presign and no proxied-URL signer is configured."
+        )
+
+
+@contextmanager
+def _translated(key: str) -> Iterator[None]:
+    """Translate OpenDAL's exceptions into ``yarrow.storage.errors``."""
+    try:
+        yield
+    except _MISSING as exc:
+        raise ObjectNotFound(f"No object under {key!r}.") from exc
+    except _OPENDAL_ERRORS as exc:
+        raise StorageUnavailable(f"Object storage call failed: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
