@@ -87,6 +87,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        cause = exc.__cause__
+        if isinstance(cause, YarrowError):  # e.g. a body cap hit while FastAPI read the body
+            return error_response(cause.error_code, cause.message, cause.status, cause.params)
         status = exc.status_code
         code = _STATUS_CODES.get(status, "bad_request" if status < 500 else "internal_server_error")
         detail = exc.detail if isinstance(exc.detail, str) else ""
