@@ -74,7 +74,7 @@ class HttpRequestNode(Node):
             raise NodeConfigError(f"Unsupported HTTP method {method!r}.")
         url = pool.render(str(self.data.get("url") or "")).strip()
         if not url.startswith(("http://", "https://")):
-            raise NodeConfigError("URL must start with http:// or https://.")
+            raise NodeConfigError(f"URL must start with http:// or https://, got {url!r}.")
         headers = parse_pairs(str(self.data.get("headers") or ""), pool)
         headers += self._auth()
         params = parse_pairs(str(self.data.get("params") or ""), pool)

@@ -1,0 +1,415 @@
+"""Engine semantics: branches, parallelism, errors, retries, limits, cancellation, streaming."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.unit.workflow.conftest import (
+    FakeChat,
+    FakeHttp,
+    FakeTools,
+    edge,
+    finished,
+    graph,
+    names,
+    node,
+    run_graph,
+)
+from yarrow.workflow import EngineLimits, EnvironmentVariable, RunInfo, WorkflowEngine
+from yarrow.workflow import WorkflowServices as Services
+from yarrow.workflow.errors import ExecutionLimitError, GraphError, UnsupportedNodesError
+
+START = node("s", "start", variables=[{"variable": "x", "type": "number", "required": False}])
+
+
+def tool(node_id: str, **data: object) -> dict[str, object]:
+    return node(
+        node_id,
+        "tool",
+        provider_id="p",
+        provider_type="builtin",
+        tool_name=node_id,
+        tool_parameters={"q": {"type": "mixed", "value": "{{#s.x#}}"}},
+        **data,
+    )
+
+
+def end(*selectors: tuple[str, str]) -> dict[str, object]:
+    return node(
+        "e",
+        "end",
+        outputs=[{"variable": f"{a}_{b}", "value_selector": [a, b]} for a, b in selectors],
+    )
+
+
+async def test_chain_runs_in_order_and_returns_end_outputs() -> None:
+    g = graph(
+        [
+            START,
+            node(
+                "t",
+                "template-transform",
+                template="{{ x * 2 }}",
+                variables=[{"variable": "x", "value_selector": ["s", "x"]}],
+            ),
+            end(("t", "output")),
+        ]
+    )
+    events, result = await run_graph(g, inputs={"x": 21})
+    assert result.status == "succeeded"
+    assert result.outputs == {"t_output": "42"}
+    assert result.total_steps == 3
+    assert names(events)[0] == "workflow_started" and names(events)[-1] == "workflow_finished"
+    started = [e.data()["node_id"] for e in events if e.name == "node_started"]
+    assert started == ["s", "t", "e"]
+    assert finished(events, "t")[0]["predecessor_node_id"] == "s"
+
+
+async def test_parallel_branches_run_concurrently() -> None:
+    # Both tools wait on a two-party barrier: sequential execution would never get past it.
+    tools = FakeTools(barrier=asyncio.Barrier(2))
+    g = graph(
+        [START, tool("a"), tool("b"), end(("a", "text"), ("b", "text"))],
+        [edge("s", "a"), edge("s", "b"), edge("a", "e"), edge("b", "e")],
+    )
+    _, result = await asyncio.wait_for(run_graph(g, services=Services(tools=tools)), 5)
+    assert result.status == "succeeded"
+    assert set(result.outputs) == {"a_text", "b_text"}
+
+
+@pytest.mark.parametrize(("x", "taken", "skipped"), [(5, "big", "small"), (1, "small", "big")])
+async def test_if_else_takes_case_handle_skips_other_branch_and_joins(
+    x: int, taken: str, skipped: str
+) -> None:
+    cases = [
+        {
+            "case_id": "c1",
+            "logical_operator": "and",
+            "conditions": [
+                {"variable_selector": ["s", "x"], "comparison_operator": ">", "value": "3"}
+            ],
+        }
+    ]
+    g = graph(
+        [
+            START,
+            node("if", "if-else", cases=cases),
+            tool("big"),
+            tool("small"),
+            node("agg", "variable-aggregator", variables=[["big", "text"], ["small", "text"]]),
+            end(("agg", "output")),
+        ],
+        [
+            edge("s", "if"),
+            edge("if", "big", "c1"),
+            edge("if", "small", "false"),
+            edge("big", "agg"),
+            edge("small", "agg"),
+            edge("agg", "e"),
+        ],
+    )
+    events, result = await run_graph(g, services=Services(tools=FakeTools()), inputs={"x": x})
+    assert result.status == "succeeded"
+    assert result.outputs["agg_output"].startswith(f"{taken}:")
+    assert not finished(events, skipped)
+    assert finished(events, "if")[0]["outputs"]["selected_case_id"] == ("c1" if x > 3 else "false")
+
+
+async def test_failure_without_strategy_fails_run_and_cancels_siblings() -> None:
+    block = asyncio.Event()
+    g = graph(
+        [START, tool("bad"), node("slow", "tool", provider_id="p", tool_name="slow"), end()],
+        [edge("s", "bad"), edge("s", "slow"), edge("bad", "e"), edge("slow", "e")],
+    )
+
+    class Tools(FakeTools):
+        async def invoke(self, request):  # type: ignore[no-untyped-def]
+            if request.tool_name == "bad":
+                raise RuntimeError("boom")
+            await block.wait()
+            raise AssertionError("never released")
+
+    events, result = await asyncio.wait_for(run_graph(g, services=Services(tools=Tools())), 5)
+    assert result.status == "failed"
+    assert "boom" in (result.error or "")
+    assert finished(events, "bad")[0]["status"] == "failed"
+    assert finished(events, "slow")[0]["status"] == "stopped"
+
+
+async def test_fail_branch_routes_to_fail_edge_with_error_outputs() -> None:
+    g = graph(
+        [
+            START,
+            tool("t", error_strategy="fail-branch"),
+            tool("ok"),
+            node(
+                "handler",
+                "template-transform",
+                template="handled: {{ m }}",
+                variables=[{"variable": "m", "value_selector": ["t", "error_message"]}],
+            ),
+            end(("handler", "output")),
+        ],
+        [
+            edge("s", "t"),
+            edge("t", "ok", "success-branch"),
+            edge("t", "handler", "fail-branch"),
+            edge("ok", "e"),
+            edge("handler", "e"),
+        ],
+    )
+    events, result = await run_graph(g, services=Services(tools=FakeTools(failures=1)))
+    assert result.status == "partial-succeeded"
+    assert result.exceptions_count == 1
+    assert result.outputs["handler_output"] == "handled: ConnectionError: tool backend down"
+    t = finished(events, "t")[0]
+    assert t["status"] == "exception" and t["outputs"]["error_type"] == "NodeRunError"
+    assert not finished(events, "ok")
+
+
+async def test_fail_branch_node_success_takes_success_edge() -> None:
+    g = graph(
+        [
+            START,
+            tool("t", error_strategy="fail-branch"),
+            tool("ok"),
+            tool("handler"),
+            end(("ok", "text")),
+        ],
+        [
+            edge("s", "t"),
+            edge("t", "ok", "success-branch"),
+            edge("t", "handler", "fail-branch"),
+            edge("ok", "e"),
+            edge("handler", "e"),
+        ],
+    )
+    events, result = await run_graph(g, services=Services(tools=FakeTools()))
+    assert result.status == "succeeded"
+    assert finished(events, "ok") and not finished(events, "handler")
+
+
+async def test_default_value_strategy_continues_with_defaults() -> None:
+    defaults = [
+        {"key": "text", "type": "string", "value": "fallback"},
+        {"key": "json", "type": "array[object]", "value": []},
+    ]
+    g = graph(
+        [
+            START,
+            tool("t", error_strategy="default-value", default_value=defaults),
+            end(("t", "text"), ("t", "error_message")),
+        ]
+    )
+    events, result = await run_graph(g, services=Services(tools=FakeTools(failures=1)))
+    assert result.status == "partial-succeeded"
+    assert result.outputs["t_text"] == "fallback"
+    assert "tool backend down" in result.outputs["t_error_message"]
+
+
+async def test_retries_then_succeeds_emitting_retry_events() -> None:
+    retry = {"retry_enabled": True, "max_retries": 3, "retry_interval": 1}
+    tools = FakeTools(failures=2)
+    g = graph([START, tool("t", retry_config=retry), end(("t", "text"))])
+    events, result = await run_graph(g, services=Services(tools=tools))
+    assert result.status == "succeeded"
+    retries = [e.data() for e in events if e.name == "node_retry"]
+    assert [r["retry_index"] for r in retries] == [1, 2]
+    assert len(tools.requests) == 3
+
+
+async def test_retries_exhausted_fail_the_node() -> None:
+    retry = {"retry_enabled": True, "max_retries": 1, "retry_interval": 1}
+    tools = FakeTools(failures=5)
+    g = graph([START, tool("t", retry_config=retry), end()])
+    _, result = await run_graph(g, services=Services(tools=tools))
+    assert result.status == "failed" and len(tools.requests) == 2
+
+
+async def test_node_timeout_fails_node() -> None:
+    g = graph([START, tool("t", timeout=0.05), end()])
+    _, result = await run_graph(g, services=Services(tools=FakeTools(block=asyncio.Event())))
+    assert result.status == "failed" and "timed out" in (result.error or "")
+
+
+async def test_stop_cancels_running_nodes_and_ends_stopped() -> None:
+    tools = FakeTools(block=asyncio.Event())
+    g = graph([START, tool("t"), end()])
+    run = WorkflowEngine(services=Services(tools=tools)).start(g)
+    events = []
+    async for event in run.events():
+        events.append(event)
+        if event.name == "node_started" and event.data()["node_id"] == "t":
+            run.stop()
+    assert run.result_value is not None and run.result_value.status == "stopped"
+    assert finished(events, "t")[0]["status"] == "stopped"
+    assert events[-1].data()["status"] == "stopped"
+
+
+async def test_stop_signal_from_another_replica_is_polled() -> None:
+    class Signal:
+        def __init__(self) -> None:
+            self.polls = 0
+
+        async def is_set(self) -> bool:
+            self.polls += 1
+            return self.polls > 2
+
+    signal = Signal()
+    g = graph([START, tool("t"), end()])
+    engine = WorkflowEngine(
+        services=Services(tools=FakeTools(block=asyncio.Event())),
+        limits=EngineLimits(stop_poll_interval=0.01),
+    )
+    result = await asyncio.wait_for(engine.start(g, stop_signal=signal).result(), 5)
+    assert result.status == "stopped" and signal.polls >= 3
+
+
+async def test_max_execution_time_fails_run() -> None:
+    g = graph([START, tool("t"), end()])
+    engine = WorkflowEngine(
+        services=Services(tools=FakeTools(block=asyncio.Event())),
+        limits=EngineLimits(max_execution_time=0.05),
+    )
+    result = await engine.start(g).result()
+    assert result.status == "failed" and "Max execution time" in (result.error or "")
+
+
+async def test_runaway_loop_hits_step_limit_even_with_error_strategy() -> None:
+    g = graph(
+        [
+            START,
+            node(
+                "loop",
+                "loop",
+                loop_count=100000,
+                start_node_id="ls",
+                error_strategy="default-value",
+                loop_variables=[
+                    {"label": "n", "var_type": "number", "value_type": "constant", "value": "0"}
+                ],
+            ),
+            {**node("ls", "loop-start"), "parentId": "loop"},
+            {
+                **node(
+                    "inc",
+                    "assigner",
+                    version="2",
+                    items=[
+                        {
+                            "variable_selector": ["loop", "n"],
+                            "input_type": "constant",
+                            "operation": "+=",
+                            "value": 1,
+                        }
+                    ],
+                ),
+                "parentId": "loop",
+            },
+            end(("loop", "n")),
+        ],
+        [edge("s", "loop"), edge("ls", "inc"), edge("loop", "e")],
+    )
+    _, result = await run_graph(g, limits=EngineLimits(max_steps=50))
+    assert result.status == "failed"
+    assert result.error is not None and "Max steps 50 reached" in result.error
+    assert result.total_steps == 50
+
+
+async def test_call_depth_limit_refuses_to_start() -> None:
+    engine = WorkflowEngine(limits=EngineLimits(max_call_depth=2))
+    with pytest.raises(ExecutionLimitError):
+        engine.start(graph([START, end()]), run=RunInfo("r", call_depth=3))
+
+
+async def test_unsupported_node_types_refuse_to_run_naming_them() -> None:
+    g = graph([START, node("h", "human-input"), node("d", "datasource"), end()])
+    with pytest.raises(UnsupportedNodesError) as info:
+        WorkflowEngine().start(g)
+    assert info.value.node_types == ["datasource", "human-input"]
+    assert "human-input" in info.value.message
+
+
+async def test_graph_with_cycle_refuses_to_run() -> None:
+    g = graph([START, tool("a"), tool("b")], [edge("s", "a"), edge("a", "b"), edge("b", "a")])
+    with pytest.raises(GraphError, match="cycle"):
+        WorkflowEngine().start(g)
+
+
+async def test_answer_streams_llm_tokens_before_the_llm_finishes() -> None:
+    gate = asyncio.Event()
+    chat = FakeChat(answers=["one two three"], gate=gate)
+    g = graph(
+        [
+            START,
+            node(
+                "llm",
+                "llm",
+                model={"provider": "p", "name": "m"},
+                prompt_template=[{"role": "user", "text": "hi"}],
+            ),
+            node("a", "answer", answer="Q: {{#llm.text#}} (done)"),
+        ]
+    )
+    run = WorkflowEngine(services=Services(chat=chat)).start(
+        g, run=RunInfo("r", mode="advanced-chat")
+    )
+    chunks: list[str] = []
+    async for event in run.events():
+        if event.name == "text_chunk":
+            chunks.append(event.data()["text"])
+            if event.data()["text"] == "one":
+                assert not gate.is_set()  # streamed while the LLM is still running
+                gate.set()
+    assert "".join(chunks) == "Q: one two three (done)"
+    assert run.result_value is not None
+    assert run.result_value.answer == "Q: one two three (done)"
+    assert run.result_value.outputs == {"answer": "Q: one two three (done)"}
+
+
+async def test_answers_stream_in_graph_order_and_skipped_answer_is_dropped() -> None:
+    cases = [
+        {
+            "case_id": "yes",
+            "conditions": [
+                {"variable_selector": ["s", "x"], "comparison_operator": "=", "value": "1"}
+            ],
+        }
+    ]
+    g = graph(
+        [
+            START,
+            node("a1", "answer", answer="first."),
+            node("if", "if-else", cases=cases),
+            node("a2", "answer", answer="yes."),
+            node("a3", "answer", answer="no."),
+        ],
+        [edge("s", "a1"), edge("a1", "if"), edge("if", "a2", "yes"), edge("if", "a3", "false")],
+    )
+    events, result = await run_graph(g, inputs={"x": 2}, mode="advanced-chat")
+    assert [e.data()["text"] for e in events if e.name == "text_chunk"] == ["first.", "no."]
+    assert result.answer == "first.no."
+
+
+async def test_secret_environment_values_are_masked_in_errors() -> None:
+    g = graph([START, node("h", "http-request", method="get", url="{{#env.TOKEN#}}"), end()])
+    secret = [EnvironmentVariable("TOKEN", "s3cr3t", "secret")]
+    events, result = await run_graph(g, services=Services(http=FakeHttp()), environment=secret)
+    assert result.status == "failed"
+    assert "s3cr3t" not in (result.error or "") and "[__HIDDEN__]" in (result.error or "")
+    assert "s3cr3t" not in str(finished(events, "h")[0])
+
+
+async def test_token_usage_is_summed_into_the_run() -> None:
+    chat = FakeChat(answers=["a b", "c d e"])
+    llm = {
+        "model": {"provider": "p", "name": "m"},
+        "prompt_template": [{"role": "user", "text": "x"}],
+    }
+    g = graph([START, node("l1", "llm", **llm), node("l2", "llm", **llm), end()])
+    events, result = await run_graph(g, services=Services(chat=chat))
+    assert result.usage.total_tokens == (10 + 2) + (10 + 3)
+    assert events[-1].data()["total_tokens"] == 25
+    assert finished(events, "l1")[0]["execution_metadata"]["total_tokens"] == 12
