@@ -20,6 +20,10 @@ def _register() -> None:
     for module in (commands_admin, commands_serve):
         for command in module.COMMANDS:
             main.add_command(command)
+    from yarrow.entrypoints import commands_sandbox
+
+    for command in commands_sandbox.COMMANDS:
+        main.add_command(command)
 
 
 _register()

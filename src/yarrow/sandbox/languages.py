@@ -1,0 +1,210 @@
+"""The two runtimes Dify's code node uses, and the read-only file-system view each one gets.
+
+A :class:`Runtime` says which host paths are bound read-only into the jail, which program files
+the run needs (``preload`` and ``code``), and the command line. Nothing outside the binds exists in
+the jail: no shell, no other program, no host configuration, no home directory.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from yarrow.errors import ConfigurationError
+
+#: Where the run's program files appear inside the jail (read-only).
+PROGRAM_DIR = "/sandbox"
+
+#: Python packages exposed by default: what Dify's sandbox ships for code and template nodes.
+DEFAULT_PYTHON_PACKAGES: tuple[str, ...] = (
+    "jinja2", "markupsafe", "requests", "urllib3", "idna", "certifi", "charset_normalizer",
+    "chardet", "six",
+)  # fmt: skip
+
+#: Host paths bound read-only into every jail when they exist (shared libraries and CA roots).
+_COMMON_BINDS: tuple[str, ...] = ("/etc/ssl/certs", "/usr/share/zoneinfo")
+
+# Runs the preload, then the code, as __main__ in one namespace; both are user code under the
+# policy already installed by the jail (the interpreter never runs anything before it).
+_PYTHON_BOOT = (
+    "def _yarrow_boot():\n"
+    "    import sys\n"
+    "    g = sys.modules['__main__'].__dict__\n"
+    "    del g['_yarrow_boot']\n"
+    "    for p in ('/sandbox/preload.py', '/sandbox/main.py'):\n"
+    "        with open(p, encoding='utf-8') as f:\n"
+    "            s = f.read()\n"
+    "        exec(compile(s, p, 'exec'), g)\n"
+    "_yarrow_boot()\n"
+)
+
+
+class Language(enum.StrEnum):
+    """Languages of Dify's sandbox API (``language`` field)."""
+
+    PYTHON3 = "python3"
+    NODEJS = "nodejs"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How to run one language inside a jail.
+
+    Attributes:
+        language: the API name.
+        interpreter: absolute host path of the interpreter (bound at the same path).
+        binds: host paths bound read-only at the same path inside the jail.
+        symlinks: ``(target, link)`` pairs created inside the jail.
+        extra_address_space: bytes added to the memory limit for ``RLIMIT_AS`` (V8 reserves
+            address space it never touches; the memory cgroup bounds what is really used).
+        version: interpreter version string.
+        packages: importable third-party packages (name, version).
+    """
+
+    language: Language
+    interpreter: str
+    binds: tuple[str, ...]
+    symlinks: tuple[tuple[str, str], ...] = ()
+    extra_address_space: int = 0
+    version: str = ""
+    packages: tuple[tuple[str, str], ...] = field(default=())
+
+    def program_files(self, code: str, preload: str) -> dict[str, bytes]:
+        """Files (path inside the jail -> content) the run needs."""
+        if self.language is Language.PYTHON3:
+            return {
+                f"{PROGRAM_DIR}/main.py": code.encode("utf-8", "surrogatepass"),
+                f"{PROGRAM_DIR}/preload.py": preload.encode("utf-8", "surrogatepass"),
+            }
+        files = {f"{PROGRAM_DIR}/main.js": code.encode("utf-8", "surrogatepass")}
+        if preload:
+            files[f"{PROGRAM_DIR}/preload.js"] = preload.encode("utf-8", "surrogatepass")
+        return files
+
+    def command(self, *, memory_bytes: int, has_preload: bool) -> list[str]:
+        """The command line executed inside the jail."""
+        if self.language is Language.PYTHON3:
+            return [self.interpreter, "-I", "-B", "-c", _PYTHON_BOOT]
+        heap_mb = max(16, memory_bytes // (1 << 20))
+        argv = [self.interpreter, "--no-addons", f"--max-old-space-size={heap_mb}"]
+        if has_preload:
+            argv += ["--require", f"{PROGRAM_DIR}/preload.js"]
+        return [*argv, f"{PROGRAM_DIR}/main.js"]
+
+
+def library_binds() -> tuple[str, ...]:
+    """Directories holding the shared libraries and the dynamic loader."""
+    machine = platform.machine()
+    multiarch = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu"}.get(machine, "")
+    candidates = [f"/usr/lib/{multiarch}" if multiarch else "/usr/lib", "/usr/lib64"]
+    return tuple(p for p in [*candidates, *_COMMON_BINDS] if os.path.isdir(p))
+
+
+def _merged_usr_links() -> tuple[tuple[str, str], ...]:
+    return (("usr/lib", "/lib"), ("usr/lib64", "/lib64"), ("usr/bin", "/bin"))
+
+
+def _check_interpreter(path: str) -> str:
+    resolved = os.path.realpath(path)
+    if not os.path.isfile(resolved) or not os.access(resolved, os.X_OK):
+        raise ConfigurationError(
+            f"Sandbox interpreter {path!r} does not exist or is not executable."
+        )
+    for parent in Path(resolved).parents:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            raise ConfigurationError(
+                f"Sandbox interpreter {resolved} sits under {parent}, which an unprivileged user "
+                "cannot enter; use a system interpreter such as /usr/bin/python3."
+            )
+    return resolved
+
+
+_PY_PROBE = (
+    "import json, sys, sysconfig\n"
+    "print(json.dumps({'version': sys.version.split()[0], "
+    "'stdlib': sysconfig.get_path('stdlib'), 'path': sys.path}))"
+)
+
+
+def python_runtime(interpreter: str, packages: Sequence[str] = DEFAULT_PYTHON_PACKAGES) -> Runtime:
+    """The python3 runtime: the interpreter, its standard library and the allowed packages only.
+
+    Raises:
+        ConfigurationError: the interpreter is missing or cannot run as an unprivileged user.
+    """
+    real = _check_interpreter(interpreter)
+    probe = subprocess.run(
+        [real, "-I", "-c", _PY_PROBE], capture_output=True, text=True, timeout=30, env={}
+    )
+    if probe.returncode != 0:
+        raise ConfigurationError(f"Sandbox interpreter {real} failed: {probe.stderr.strip()}")
+    info = json.loads(probe.stdout)
+    binds: list[str] = [real, info["stdlib"], *library_binds()]
+    dynload = os.path.join(info["stdlib"], "lib-dynload")
+    found: list[tuple[str, str]] = []
+    for name in packages:
+        located = _locate_package(name, [p for p in info["path"] if p and p != dynload])
+        if located is None:
+            continue
+        package_path, metadata_path, version = located
+        binds += [package_path, *([metadata_path] if metadata_path else [])]
+        found.append((name, version))
+    links = list(_merged_usr_links())
+    if real != interpreter:
+        links.append((real, interpreter))
+    return Runtime(
+        language=Language.PYTHON3,
+        interpreter=interpreter,
+        binds=tuple(dict.fromkeys(binds)),
+        symlinks=tuple(links),
+        version=info["version"],
+        packages=tuple(found),
+    )
+
+
+def _locate_package(name: str, search: Sequence[str]) -> tuple[str, str, str] | None:
+    """(package dir or module file, metadata dir, version) of ``name`` on ``search``."""
+    for directory in search:
+        base = Path(directory)
+        if not base.is_dir():
+            continue
+        candidates = [base / name, base / f"{name}.py"]
+        hit = next((c for c in candidates if c.exists()), None)
+        if hit is None:
+            continue
+        wanted = name.replace("-", "_").lower()
+        for meta in base.iterdir():
+            stem, _, suffix = meta.name.rpartition(".")
+            if suffix not in ("dist-info", "egg-info"):
+                continue
+            meta_name, _, version = stem.partition("-")
+            if meta_name.replace("-", "_").lower() == wanted:
+                return str(hit), str(meta), version.split("-")[0]
+        return str(hit), "", ""
+    return None
+
+
+def nodejs_runtime(interpreter: str) -> Runtime:
+    """The nodejs runtime: the interpreter and the shared libraries, no ``node_modules``."""
+    real = _check_interpreter(interpreter)
+    probe = subprocess.run([real, "--version"], capture_output=True, text=True, timeout=30, env={})
+    if probe.returncode != 0:
+        raise ConfigurationError(f"Sandbox interpreter {real} failed: {probe.stderr.strip()}")
+    links = list(_merged_usr_links())
+    if real != interpreter:
+        links.append((real, interpreter))
+    return Runtime(
+        language=Language.NODEJS,
+        interpreter=interpreter,
+        binds=tuple(dict.fromkeys([real, *library_binds()])),
+        symlinks=tuple(links),
+        extra_address_space=2 << 30,
+        version=probe.stdout.strip().lstrip("v"),
+    )
