@@ -163,7 +163,8 @@ class VariablePool:
         limit = self.max_variable_size
         if limit is None or isinstance(value, int | float | bool) or value is None:
             return
-        size = len(value) if isinstance(value, str) else len(to_text(value))
+        text = value if isinstance(value, str) else to_text(value)
+        size = len(text) if len(text) * 4 <= limit else len(text.encode())
         if size > limit:
             raise NodeRunError(
                 f"Variable {node_id}.{name} is {size} bytes, over MAX_VARIABLE_SIZE ({limit})."

@@ -189,7 +189,12 @@ class SubprocessCodeExecutor:
         proc = await asyncio.create_subprocess_exec(
             *program, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )
-        out, err = await proc.communicate()
+        try:
+            out, err = await proc.communicate()
+        except asyncio.CancelledError:
+            proc.kill()
+            await proc.wait()
+            raise
         if proc.returncode != 0:
             from yarrow.errors import InvalidInput
 

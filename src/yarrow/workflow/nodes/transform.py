@@ -161,7 +161,9 @@ class AssignerNode(Node):
     async def run(self, ctx: NodeContext) -> NodeResult:
         pool = ctx.pool
         changes: list[dict[str, Any]] = []
-        for selector, operation, value in self._items(pool):
+        for selector, operation, source in self._items():
+            # Items apply in order: a later item sees what an earlier one wrote (as Dify).
+            value = pool.get(as_selector(source[1])) if source[0] == "variable" else source[1]
             if not pool.has(selector) and selector[0] != "conversation":
                 raise NodeRunError(f"Variable {'.'.join(selector)} does not exist.")
             new = apply_operation(operation, copy.deepcopy(pool.get(selector)), value)
@@ -169,26 +171,27 @@ class AssignerNode(Node):
             changes.append({"selector": selector, "operation": operation, "value": new})
         return NodeResult(process_data={"updated_variables": changes})
 
-    def _items(self, pool: VariablePool) -> list[tuple[list[str], str, Any]]:
+    def _items(self) -> list[tuple[list[str], str, tuple[str, Any]]]:
+        """(target selector, operation, (input kind, constant or source selector))."""
         if str(self.data.get("version")) == "2" or "items" in self.data:
             items = []
             for item in self.data.get("items") or []:
                 if not isinstance(item, Mapping):
                     continue
                 operation = str(item.get("operation") or "over-write")
-                raw = item.get("value")
+                kind = "constant"
                 if item.get("input_type") == "variable" and operation not in (
                     "clear",
                     "remove-first",
                     "remove-last",
                 ):
-                    raw = pool.get(as_selector(raw))
-                items.append((as_selector(item.get("variable_selector")), operation, raw))
+                    kind = "variable"
+                target = as_selector(item.get("variable_selector"))
+                items.append((target, operation, (kind, item.get("value"))))
             return items
         selector = as_selector(self.data.get("assigned_variable_selector"))
         mode = str(self.data.get("write_mode") or "over-write")
-        value = pool.get(as_selector(self.data.get("input_variable_selector")))
-        return [(selector, mode, value)]
+        return [(selector, mode, ("variable", self.data.get("input_variable_selector")))]
 
 
 @register
