@@ -27,3 +27,6 @@ def _register() -> None:
 
 
 _register()
+
+if __name__ == "__main__":  # python -m yarrow.entrypoints.cli
+    main()

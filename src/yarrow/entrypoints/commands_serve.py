@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
 
 import click
 import uvicorn
@@ -14,6 +18,26 @@ from yarrow.entrypoints.commands_admin import reports_errors
 from yarrow.entrypoints.logging_setup import configure_logging
 from yarrow.entrypoints.wiring import build_process
 from yarrow.settings import Settings, load_settings, read_environment
+
+
+class GracefulServer(uvicorn.Server):
+    """A uvicorn server whose SIGTERM/SIGINT end in a graceful shutdown and exit status 0."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Handle the stop signals without re-raising them after shutdown (as uvicorn does)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _run(settings: Settings, host: str, port: int, *, migrate: bool, banner: bool) -> None:
@@ -39,7 +63,7 @@ def _run(settings: Settings, host: str, port: int, *, migrate: bool, banner: boo
         lifespan="on",
     )
     try:
-        uvicorn.Server(config).run()
+        GracefulServer(config).run()
     finally:
         process.database.dispose()
 

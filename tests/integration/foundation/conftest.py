@@ -1,4 +1,4 @@
-"""Fixtures: the same suite against SQLite, PostgreSQL and MariaDB, with real HTTP via TestClient."""
+"""Fixtures: one suite on SQLite, PostgreSQL and MariaDB, over real HTTP via TestClient."""
 
 from __future__ import annotations
 

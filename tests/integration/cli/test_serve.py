@@ -1,0 +1,105 @@
+"""`yarrow serve` end to end: starts on an empty data directory, shares it with the CLI, and
+shuts down cleanly on SIGTERM. `yarrow api` refuses to run without a real secret key."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.cli.conftest import YARROW, Cli, free_port
+
+
+class Served:
+    """A ``yarrow serve`` child whose output goes to files (no pipes to fill or leak)."""
+
+    def __init__(self, cli: Cli, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.out_path = cli.cwd / f"serve-{port}.out"
+        self.err_path = cli.cwd / f"serve-{port}.err"
+        with self.out_path.open("w") as out, self.err_path.open("w") as err:
+            self.proc = subprocess.Popen(
+                [*YARROW, "serve", "--port", str(port)],
+                env=cli.env,
+                cwd=cli.cwd,
+                stdout=out,
+                stderr=err,
+                text=True,
+            )
+
+    @property
+    def stdout(self) -> str:
+        return self.out_path.read_text()
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        _wait_ready(self.url, self.proc, self.err_path, timeout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[str], err: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, err.read_text()
+        try:
+            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("server did not become ready")
+
+
+@pytest.fixture
+def served(cli: Cli) -> Iterator[Served]:
+    server = Served(cli, free_port())
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_serve_with_cli_alongside_then_sigterm(cli: Cli, served: Served) -> None:
+    url, proc = served.url, served.proc
+    cli.json("setup", "--email", "o@example.com", "--name", "O", "--password", "passw0rd-o")
+    app = cli.json("apps", "create", "--mode", "chat", "--name", "Live", "--api-key")
+    info = httpx.get(f"{url}/v1/info", headers={"Authorization": f"Bearer {app['api_key']}"})
+    assert info.status_code == 200 and info.json()["name"] == "Live"
+    login = httpx.post(
+        f"{url}/console/api/login", json={"email": "o@example.com", "password": "passw0rd-o"}
+    )
+    token = login.json()["data"]["access_token"]
+    apps = httpx.get(f"{url}/console/api/apps", headers={"Authorization": f"Bearer {token}"})
+    assert [a["name"] for a in apps.json()["data"]] == ["Live"]
+    not_built = httpx.get(f"{url}/api/passport")
+    assert not_built.status_code == 404 and not_built.json()["code"] == "not_found"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    assert f"Yarrow data directory: {cli.env['YARROW_DATA_DIR']}" in served.stdout
+
+
+def test_serve_reuses_its_data_directory(cli: Cli) -> None:
+    cli.json("setup", "--email", "o@example.com", "--name", "O", "--password", "passw0rd-o")
+    secret_before = (Path(cli.env["YARROW_DATA_DIR"]) / "secret_key").read_text()
+    server = Served(cli, free_port())
+    try:
+        server.wait_ready()
+        assert httpx.get(f"{server.url}/console/api/setup").json()["step"] == "finished"
+    finally:
+        server.stop()
+    assert (Path(cli.env["YARROW_DATA_DIR"]) / "secret_key").read_text() == secret_before
+
+
+def test_api_process_refuses_without_secret(cli: Cli) -> None:
+    cli.env.update({"DB_TYPE": "sqlite"})
+    done = cli.run("api", "--port", str(free_port()), check=False)
+    assert done.returncode == 1 and "SECRET_KEY is not set" in done.stderr
