@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from yarrow.workflow.errors import ExecutionLimitError
+from yarrow.workflow.errors import ExecutionLimitError, GraphError
 from yarrow.workflow.events import TokenUsage, WorkflowEvent, WorkflowFinished, WorkflowStarted
 from yarrow.workflow.executor import GraphExecutor, RunState
 from yarrow.workflow.graph import Graph
@@ -103,9 +103,9 @@ class WorkflowEngine:
             "timestamp": int(time.time()),
             **(system or {}),
         }
-        if info.mode != "advanced-chat":
+        if info.mode != "advanced-chat":  # chat-only system variables (Dify §6.1)
             for key in ("query", "conversation_id", "dialogue_count"):
-                sys_values.pop(key, None) if key not in (system or {}) else None
+                sys_values.pop(key, None)
         pool = VariablePool(
             system=sys_values,
             environment=environment,
@@ -113,6 +113,31 @@ class WorkflowEngine:
             max_variable_size=self.limits.max_variable_size,
         )
         return WorkflowRun(self, graph, pool, dict(inputs or {}), info, stop_signal)
+
+    def start_single_node(
+        self,
+        graph: Graph,
+        node_id: str,
+        *,
+        variables: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> WorkflowRun:
+        """A debug run of one node (containers include their body).
+
+        ``variables`` seeds the pool with what the node reads, keyed ``"node_id.name"``
+        (e.g. ``{"1718.text": "hi", "sys.query": "q"}``); other arguments as :meth:`start`.
+        """
+        spec = graph.all_nodes.get(node_id)
+        if spec is None:
+            raise GraphError(f"Node {node_id!r} is not in the graph.")
+        single = Graph({node_id: spec}, [], node_id, graph.all_nodes, graph.all_edges)
+        run = self.start(single, **kwargs)
+        for key, value in (variables or {}).items():
+            owner, _, name = key.partition(".")
+            if not name:
+                raise GraphError(f"Variable key {key!r} must be 'node_id.name'.")
+            run.pool.add(owner, name, value)
+        return run
 
 
 class WorkflowRun:

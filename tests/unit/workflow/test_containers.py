@@ -274,3 +274,23 @@ async def test_conversation_variables_written_inside_iteration_persist() -> None
         g, inputs={"items": ["a", "b"]}, conversation={"seen": []}, mode="advanced-chat"
     )
     assert result.conversation_variables == {"seen": ["a", "b"]}
+
+
+async def test_loop_break_condition_can_read_body_outputs() -> None:
+    body = child(
+        "loop",
+        "t",
+        "template-transform",
+        template="{{ n }}",
+        variables=[{"variable": "n", "value_selector": ["loop", "n"]}],
+    )
+    g = loop_graph(
+        [INC, body],
+        [edge("ls", "inc"), edge("inc", "t")],
+        loop_count=10,
+        break_conditions=[
+            {"variable_selector": ["t", "output"], "comparison_operator": "is", "value": "2"}
+        ],
+    )
+    _, result = await run_graph(g)
+    assert result.outputs["n"] == 2

@@ -413,3 +413,40 @@ async def test_token_usage_is_summed_into_the_run() -> None:
     assert result.usage.total_tokens == (10 + 2) + (10 + 3)
     assert events[-1].data()["total_tokens"] == 25
     assert finished(events, "l1")[0]["execution_metadata"]["total_tokens"] == 12
+
+
+async def test_chat_only_system_variables_exist_only_in_advanced_chat() -> None:
+    g = graph([START, node("a", "answer", answer="[{{#sys.query#}}|{{#sys.user_id#}}]")])
+    system = {"query": "hello", "conversation_id": "c", "dialogue_count": 1}
+    _, chat = await run_graph(g, system=system, mode="advanced-chat")
+    _, flow = await run_graph(g, system=system, mode="workflow")
+    assert chat.answer == "[hello|user-1]" and flow.answer == "[|user-1]"
+
+
+async def test_single_node_debug_run_reads_seeded_variables() -> None:
+    g = graph(
+        [
+            START,
+            node(
+                "t",
+                "template-transform",
+                template="{{ a }}-{{ b }}",
+                variables=[
+                    {"variable": "a", "value_selector": ["x", "v"]},
+                    {"variable": "b", "value_selector": ["sys", "query"]},
+                ],
+            ),
+            end(),
+        ]
+    )
+    engine = WorkflowEngine()
+    run = engine.start_single_node(
+        g, "t", variables={"x.v": "one", "sys.query": "two"}, run=RunInfo("r", mode="advanced-chat")
+    )
+    events = [e async for e in run.events()]
+    assert finished(events, "t")[0]["outputs"] == {"output": "one-two"}
+    assert [e.data()["node_id"] for e in events if e.name == "node_started"] == ["t"]
+    with pytest.raises(GraphError):
+        engine.start_single_node(g, "missing")
+    with pytest.raises(GraphError):
+        engine.start_single_node(g, "t", variables={"novalue": 1})

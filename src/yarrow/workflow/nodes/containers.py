@@ -9,6 +9,7 @@ continue-on-error (``None`` for the item) or remove-abnormal-output (drop the it
 Loop: loop variables live at ``[loop_id, label]`` and persist across rounds (assigners in the
 body update them); the loop stops after ``loop_count`` rounds, when the break conditions hold
 (checked before the first round and after each round), or when a loop-end node is reached.
+All rounds share one scope, so body outputs of the last round are visible to break conditions.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from yarrow.workflow.errors import NodeRunError
 from yarrow.workflow.events import ContainerEvent, TokenUsage
 from yarrow.workflow.graph import Graph
 from yarrow.workflow.nodes.base import BodyResult, Node, NodeContext, NodeResult, register
+from yarrow.workflow.variables import VariablePool
 
 DEFAULT_PARALLEL_NUMS = 10
 
@@ -161,11 +163,12 @@ class LoopNode(_Container):
             values[str(var["label"])] = value
         return values
 
-    def _should_break(self, ctx: NodeContext) -> bool:
+    def _should_break(self, pool: VariablePool) -> bool:
+        """Break conditions may read loop variables and the body's latest outputs."""
         conditions = self.data.get("break_conditions") or []
         if not conditions:
             return False
-        result, _ = check_all(conditions, str(self.data.get("logical_operator") or "and"), ctx.pool)
+        result, _ = check_all(conditions, str(self.data.get("logical_operator") or "and"), pool)
         return result
 
     async def run(self, ctx: NodeContext) -> NodeResult:
@@ -175,13 +178,14 @@ class LoopNode(_Container):
         await ctx.emit(self.event("started", run_id, inputs=dict(variables)))
         count = max(0, int(self.data.get("loop_count") or 0))
         usage, rounds = TokenUsage(), 0
+        round_pool = ctx.pool.child()  # body outputs persist across rounds, as in Dify
         reason = "loop_completed"
         while rounds < count:
-            if self._should_break(ctx):
+            if self._should_break(round_pool):
                 reason = "loop_break"
                 break
             await ctx.emit(self.event("next", run_id, index=rounds))
-            result: BodyResult = await ctx.run_body(self.body(ctx), ctx.pool.child(), self.kind)
+            result: BodyResult = await ctx.run_body(self.body(ctx), round_pool, self.kind)
             rounds += 1
             usage = usage + result.usage
             if result.status != "succeeded":
@@ -200,7 +204,7 @@ class LoopNode(_Container):
                 reason = "loop_break"
                 break
         else:
-            if self._should_break(ctx):
+            if self._should_break(round_pool):
                 reason = "loop_break"
         outputs = {**ctx.pool.node_outputs(self.spec.id), "loop_round": rounds}
         await ctx.emit(
