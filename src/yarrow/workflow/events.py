@@ -133,7 +133,7 @@ class NodeFinished(NodeEvent):
         if self.usage is not None:
             metadata = {
                 "total_tokens": self.usage.total_tokens,
-                "total_price": str(self.usage.total_price),
+                "total_price": self.usage.total_price,
                 "currency": self.usage.currency,
             }
         return {
@@ -255,7 +255,7 @@ class WorkflowFinished(WorkflowEvent):
             "elapsed_time": self.elapsed_time,
             "total_tokens": self.total_tokens,
             "total_steps": self.total_steps,
-            "created_by": None,
+            "created_by": {},
             "created_at": self.created_at,
             "finished_at": self.finished_at,
             "exceptions_count": self.exceptions_count,
