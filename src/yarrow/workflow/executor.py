@@ -125,17 +125,29 @@ class GraphExecutor:
         if self.coordinator is not None:
             await self.coordinator.start()
         tasks: dict[asyncio.Task[_Outcome], str] = {}
-        tasks[asyncio.create_task(self._run_node(self.graph.root_id, None))] = self.graph.root_id
+        ready: list[tuple[str, str | None]] = [(self.graph.root_id, None)]
         try:
-            while tasks:
+            while ready or tasks:
+                if len(ready) == 1 and not tasks:
+                    # A chain step: run inline, saving a task and a scheduler round-trip.
+                    node_id, predecessor = ready.pop()
+                    outcome = await self._run_node(node_id, predecessor)
+                    if outcome.status == "failed":
+                        return BodyResult("failed", outcome.error, usage=self.usage)
+                    following = await self._decide_edges(node_id, outcome.handle)
+                    ready.extend((target, node_id) for target in following)
+                    continue
+                for node_id, predecessor in ready:
+                    tasks[asyncio.create_task(self._run_node(node_id, predecessor))] = node_id
+                ready.clear()
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     node_id = tasks.pop(task)
                     outcome = task.result()
                     if outcome.status == "failed":
                         return BodyResult("failed", outcome.error, usage=self.usage)
-                    for ready in await self._decide_edges(node_id, outcome.handle):
-                        tasks[asyncio.create_task(self._run_node(ready, node_id))] = ready
+                    following = await self._decide_edges(node_id, outcome.handle)
+                    ready.extend((target, node_id) for target in following)
         finally:
             for task in tasks:
                 task.cancel()
