@@ -187,6 +187,33 @@ class WorkflowRun:
             await asyncio.gather(task, return_exceptions=True)
 
     async def _execute(self, queue: asyncio.Queue[WorkflowEvent | None]) -> None:
+        """Run, then always end the event stream, even if the engine itself breaks."""
+        try:
+            await self._run(queue)
+        except Exception as exc:  # noqa: BLE001 - top-level handler of the run
+            error = f"Internal error: {type(exc).__name__}"
+            self.result_value = RunResult("failed", {}, error, 0, TokenUsage(), 0, "")
+            now = int(time.time())
+            queue.put_nowait(
+                WorkflowFinished(
+                    self.info.run_id,
+                    self.info.workflow_id,
+                    "failed",
+                    {},
+                    error,
+                    0.0,
+                    0,
+                    0,
+                    now,
+                    now,
+                    0,
+                )
+            )
+            raise
+        finally:
+            queue.put_nowait(None)
+
+    async def _run(self, queue: asyncio.Queue[WorkflowEvent | None]) -> None:
         limits = self.engine.limits
         started = time.perf_counter()
         created_at = int(time.time())
@@ -236,7 +263,6 @@ class WorkflowRun:
                 answer,
             )
         )
-        await queue.put(None)
 
     async def _supervise(
         self, executor: GraphExecutor, limits: EngineLimits
@@ -249,10 +275,17 @@ class WorkflowRun:
                 timeout=limits.max_execution_time,
                 return_when=asyncio.FIRST_COMPLETED,
             )
+        except asyncio.CancelledError:  # the consumer went away: stop the nodes too
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+            raise
         finally:
             watcher.cancel()
         if work in done:
-            body = work.result()
+            try:
+                body = work.result()
+            except Exception as exc:  # noqa: BLE001 - top-level handler of the run
+                return "failed", f"Internal error: {type(exc).__name__}: {exc}"
             return body.status, body.error
         work.cancel()
         await asyncio.gather(work, return_exceptions=True)

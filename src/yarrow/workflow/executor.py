@@ -223,7 +223,10 @@ class GraphExecutor:
         elapsed = time.perf_counter() - started
         if error is None:
             assert result is not None
-            return await self._succeeded(spec, node, result, base, elapsed)
+            try:
+                return await self._succeeded(spec, node, result, base, elapsed)
+            except YarrowError as exc:  # outputs refused by the pool (MAX_VARIABLE_SIZE)
+                error = exc
         return await self._failed(spec, error, base, elapsed)
 
     async def _attempts(
@@ -317,7 +320,7 @@ class GraphExecutor:
         if strategy == "default-value":
             outputs.update(_default_values(spec))
         outputs.update({"error_message": message, "error_type": error_type})
-        self.pool.add_outputs(spec.id, outputs)
+        self.pool.add_outputs(spec.id, outputs, check_size=False)
         self.state.exceptions_count += 1
         handle = FAIL_BRANCH if strategy == FAIL_BRANCH else None
         await self._put(

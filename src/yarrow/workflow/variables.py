@@ -138,11 +138,17 @@ class VariablePool:
         owner = self._owner(node_id) or self
         owner._values.setdefault(node_id, {})[name] = value
 
-    def add_outputs(self, node_id: str, outputs: Mapping[str, Any]) -> None:
-        """Store a node's outputs in this scope (never in a parent)."""
+    def add_outputs(
+        self, node_id: str, outputs: Mapping[str, Any], *, check_size: bool = True
+    ) -> None:
+        """Store a node's outputs in this scope (never in a parent).
+
+        ``check_size=False`` is for values the engine itself produces (error outputs).
+        """
         scope = self._values.setdefault(node_id, {})
         for name, value in outputs.items():
-            self._check_size(node_id, name, value)
+            if check_size:
+                self._check_size(node_id, name, value)
             scope[name] = value
 
     def set_selector(self, selector: Sequence[str], value: Any) -> None:

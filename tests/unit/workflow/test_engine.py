@@ -450,3 +450,41 @@ async def test_single_node_debug_run_reads_seeded_variables() -> None:
         engine.start_single_node(g, "missing")
     with pytest.raises(GraphError):
         engine.start_single_node(g, "t", variables={"novalue": 1})
+
+
+async def test_output_over_max_variable_size_fails_the_node_cleanly() -> None:
+    g = graph([START, tool("t"), end(("t", "text"))])
+    limits = EngineLimits(max_variable_size=8)  # fits sys values, not the tool text
+    _, result = await asyncio.wait_for(
+        run_graph(g, services=Services(tools=FakeTools()), limits=limits), 5
+    )
+    assert result.status == "failed" and "MAX_VARIABLE_SIZE" in (result.error or "")
+    defaults = [{"key": "text", "type": "string", "value": "x"}]
+    g = graph(
+        [
+            START,
+            tool("t", error_strategy="default-value", default_value=defaults),
+            end(("t", "text")),
+        ]
+    )
+    _, result = await run_graph(g, services=Services(tools=FakeTools()), limits=limits)
+    assert result.status == "partial-succeeded" and result.outputs == {"t_text": "x"}
+
+
+async def test_consumer_leaving_early_cancels_the_run() -> None:
+    cancelled = asyncio.Event()
+
+    class Tools(FakeTools):
+        async def invoke(self, request):  # type: ignore[no-untyped-def]
+            try:
+                await asyncio.Event().wait()
+            finally:
+                cancelled.set()
+
+    run = WorkflowEngine(services=Services(tools=Tools())).start(graph([START, tool("t"), end()]))
+    stream = run.events()
+    async for event in stream:
+        if event.name == "node_started" and event.data()["node_id"] == "t":
+            break
+    await stream.aclose()
+    assert cancelled.is_set()
