@@ -147,6 +147,9 @@ class ModelProvider(ABC):
         """A rerank model; raises :class:`ModelNotSupportedError` if not offered."""
         raise ModelNotSupportedError(f"Provider '{self.name}' offers no rerank models.")
 
+    async def release_clients(self) -> None:  # noqa: B027 - optional hook
+        """Close HTTP clients opened in the running event loop (call before that loop ends)."""
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release clients and child processes."""
 

@@ -166,6 +166,17 @@ class ModelRuntime:
             inner.timeout = timeout
         return ResilientRerankModel(inner, self._policy(provider, credentials))
 
+    async def release_clients(self) -> None:
+        """Close every provider's HTTP clients opened in the running event loop.
+
+        A process that runs each task in its own short-lived event loop calls this before the
+        loop ends; the API server, with one loop, only needs :meth:`aclose` at shutdown.
+        """
+        with self._lock:
+            providers = list(self._providers.values())
+        for provider in providers:
+            await provider.release_clients()
+
     async def aclose(self) -> None:
         """Stop child processes and close clients of every provider built so far."""
         with self._lock:

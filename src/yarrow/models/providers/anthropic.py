@@ -332,6 +332,10 @@ class AnthropicProvider(ModelProvider):
         frozen = dict(credentials)
         return AnthropicChatModel(info, lambda: self._client(frozen), timeout=self.timeout)
 
+    async def release_clients(self) -> None:
+        for client in self._clients.drain_current_loop():
+            await client.close()
+
     async def aclose(self) -> None:
         for client in self._clients.drain():
             try:

@@ -49,6 +49,16 @@ class LoopBoundCache(Generic[C]):
             self._items[slot] = (loop, client)
             return client
 
+    def drain_current_loop(self) -> list[C]:
+        """Forget and return the clients opened in the running loop (to close them in it)."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        with self._lock:
+            mine = [slot for slot, (owner, _) in self._items.items() if owner is loop]
+            return [self._items.pop(slot)[1] for slot in mine]
+
     def drain(self) -> list[C]:
         """Forget every client and return them (for closing)."""
         with self._lock:

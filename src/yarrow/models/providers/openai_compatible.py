@@ -28,6 +28,7 @@ from yarrow.models.providers.openai_models import (
     OpenAIChatModel,
     OpenAIEmbeddingModel,
     OpenAIRerankModel,
+    shared_client,
     translate_openai_error,
 )
 from yarrow.models.types import (
@@ -192,11 +193,7 @@ class OpenAICompatibleProvider(ModelProvider):
 
     def _getter(self, credentials: Credentials) -> ClientGetter:
         frozen = dict(credentials)
-
-        async def get() -> openai.AsyncOpenAI:
-            return self.client_for(frozen)
-
-        return get
+        return shared_client(lambda: self.client_for(frozen))
 
     def chat_model(self, credentials: Credentials, model: str) -> ChatModel:
         info = self.model_info(credentials, model, ModelType.LLM)
@@ -218,6 +215,10 @@ class OpenAICompatibleProvider(ModelProvider):
             self._getter(credentials),
             timeout=self.timeout,
         )
+
+    async def release_clients(self) -> None:
+        for client in self._clients.drain_current_loop():
+            await client.close()
 
     async def aclose(self) -> None:
         for client in self._clients.drain():

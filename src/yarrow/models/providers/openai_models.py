@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, NoReturn
 
 import httpx2
@@ -38,7 +39,18 @@ from yarrow.models.types import (
     Usage,
 )
 
-ClientGetter = Callable[[], Awaitable[openai.AsyncOpenAI]]
+#: Lends a client for one call: ``async with getter() as client: ...``.
+ClientGetter = Callable[[], AbstractAsyncContextManager[openai.AsyncOpenAI]]
+
+
+def shared_client(get: Callable[[], openai.AsyncOpenAI]) -> ClientGetter:
+    """A getter lending a long-lived client that the call must not close."""
+
+    @asynccontextmanager
+    async def lend() -> AsyncIterator[openai.AsyncOpenAI]:
+        yield get()
+
+    return lend
 
 
 def translate_openai_error(exc: BaseException, timeout: float) -> ModelError:
@@ -84,8 +96,7 @@ class OpenAIChatModel(ChatModel):
         params = wire.request_params(self.info.name, messages, options, caps.max_output_tokens)
         started = time.monotonic()
         try:
-            async with asyncio.timeout(timeout):
-                client = await self._client()
+            async with self._client() as client, asyncio.timeout(timeout):
                 completion = await client.chat.completions.create(
                     **params, stream=False, timeout=timeout
                 )
@@ -108,26 +119,26 @@ class OpenAIChatModel(ChatModel):
         raw_usage: Any = None
         saw_tool_call = False
         try:
-            async with asyncio.timeout(timeout):
-                client = await self._client()
-                stream = await client.chat.completions.create(
-                    **params, stream=True, timeout=timeout
-                )
-            iterator = aiter(stream)
-            while True:
-                try:
-                    async with asyncio.timeout(timeout):
-                        chunk = await anext(iterator)
-                except StopAsyncIteration:
-                    break
-                if getattr(chunk, "usage", None) is not None:
-                    raw_usage = chunk.usage
-                delta, chunk_reason = wire.chunk_delta(chunk)
-                reason = chunk_reason or reason
-                if delta is not None:
-                    text.append(delta.content)
-                    saw_tool_call = saw_tool_call or bool(delta.tool_calls)
-                    yield delta
+            async with self._client() as client:
+                async with asyncio.timeout(timeout):
+                    stream = await client.chat.completions.create(
+                        **params, stream=True, timeout=timeout
+                    )
+                iterator = aiter(stream)
+                while True:
+                    try:
+                        async with asyncio.timeout(timeout):
+                            chunk = await anext(iterator)
+                    except StopAsyncIteration:
+                        break
+                    if getattr(chunk, "usage", None) is not None:
+                        raw_usage = chunk.usage
+                    delta, chunk_reason = wire.chunk_delta(chunk)
+                    reason = chunk_reason or reason
+                    if delta is not None:
+                        text.append(delta.content)
+                        saw_tool_call = saw_tool_call or bool(delta.tool_calls)
+                        yield delta
         except _VENDOR_ERRORS as exc:
             _raise_translated(exc, timeout)
         final: FinishReason = wire.finish_reason(reason)
@@ -153,8 +164,7 @@ class OpenAIEmbeddingModel(EmbeddingModel):
         tokens = 0
         estimated = False
         try:
-            async with asyncio.timeout(timeout):
-                client = await self._client()
+            async with self._client() as client, asyncio.timeout(timeout):
                 for start in range(0, len(texts), batch):
                     part = list(texts[start : start + batch])
                     answer = await client.embeddings.create(
@@ -205,8 +215,7 @@ class OpenAIRerankModel(RerankModel):
         if top_n is not None:
             body["top_n"] = top_n
         try:
-            async with asyncio.timeout(timeout):
-                client = await self._client()
+            async with self._client() as client, asyncio.timeout(timeout):
                 answer = await client.post(
                     "/rerank", cast_to=object, body=body, options={"timeout": timeout}
                 )
@@ -243,6 +252,7 @@ def _parse_rerank(answer: object, count: int) -> list[RerankHit]:
 
 __all__ = [
     "ClientGetter",
+    "shared_client",
     "OpenAIChatModel",
     "OpenAIEmbeddingModel",
     "OpenAIRerankModel",

@@ -33,7 +33,7 @@ from yarrow.models.errors import ModelUnavailableError
 
 logger = logging.getLogger(__name__)
 
-#: Runs ``llama_cpp.server`` and exits when the parent process goes away.
+#: Runs the server module named by ``argv[1]`` and exits when the parent process goes away.
 _CHILD_BOOT = """
 import os, runpy, sys, threading, time
 parent = os.getppid()
@@ -42,8 +42,9 @@ def watch():
         time.sleep(0.5)
     os._exit(0)
 threading.Thread(target=watch, daemon=True).start()
-sys.argv = ["llama_cpp.server", *sys.argv[1:]]
-runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+module = sys.argv[1]
+sys.argv = [module, *sys.argv[2:]]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
 """
 
 
@@ -60,10 +61,13 @@ class LlamaServerConfig:
     threads: int = 2
     startup_timeout: float = 60.0
     health_interval: float = 2.0
+    health_timeout: float = 2.0
     health_failures: int = 3
     max_restarts: int = 5
     restart_window: float = 300.0
+    stop_timeout: float = 5.0
     python: str = sys.executable
+    module: str = "llama_cpp.server"
 
 
 def free_loopback_port() -> int:
@@ -151,6 +155,7 @@ class LlamaServerSupervisor:
             cfg.python,
             "-c",
             _CHILD_BOOT,
+            cfg.module,
             "--model",
             str(model),
             "--host",
@@ -190,7 +195,7 @@ class LlamaServerSupervisor:
             return
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=5)
+            proc.wait(timeout=self.config.stop_timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
@@ -199,7 +204,9 @@ class LlamaServerSupervisor:
         """Any HTTP answer below 500 means the server (and its model) is up; llama.cpp's
         ``llama-server`` answers ``/health`` with 200, ``llama_cpp.server`` with 404."""
         try:
-            answer = httpx.get(f"http://127.0.0.1:{self._port}/health", timeout=2.0)
+            answer = httpx.get(
+                f"http://127.0.0.1:{self._port}/health", timeout=self.config.health_timeout
+            )
         except httpx.HTTPError:
             return False
         return answer.status_code < 500

@@ -15,7 +15,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import openai
@@ -119,8 +119,6 @@ class LocalProvider(ModelProvider):
         )
         self._embedder: MiniLMEmbedder | None = None
         self._embedder_lock = threading.Lock()
-        self._client: openai.AsyncOpenAI | None = None
-        self._client_loop: asyncio.AbstractEventLoop | None = None
 
     def _models(self) -> list[ModelInfo]:
         settings = self.context.settings
@@ -172,15 +170,15 @@ class LocalProvider(ModelProvider):
         await asyncio.to_thread(packaged_model_path)
         await asyncio.to_thread(packaged_tokenizer_path)
 
-    async def _chat_client(self) -> openai.AsyncOpenAI:
+    @contextlib.asynccontextmanager
+    async def _chat_client(self) -> AsyncIterator[openai.AsyncOpenAI]:
+        """A client per call: loopback connections are cheap, and a per-call client never
+        outlives the event loop that opened it."""
         base_url = await asyncio.to_thread(self.supervisor.ensure_running)
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            self._client = openai.AsyncOpenAI(
-                base_url=base_url, api_key=self.supervisor.api_key, max_retries=0
-            )
-            self._client_loop = loop
-        return self._client
+        async with openai.AsyncOpenAI(
+            base_url=base_url, api_key=self.supervisor.api_key, max_retries=0
+        ) as client:
+            yield client
 
     def chat_model(self, credentials: Credentials, model: str) -> ChatModel:
         # llama_cpp.server reports no usage in streams; the runtime estimates it.
@@ -204,10 +202,6 @@ class LocalProvider(ModelProvider):
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self.supervisor.stop)
-        client, self._client = self._client, None
-        if client is not None:
-            with contextlib.suppress(RuntimeError):  # its event loop is already closed
-                await client.close()
 
 
 __all__ = ["CHAT_MODEL", "EMBEDDING_MODEL", "LocalProvider", "assemble_gguf"]
