@@ -70,6 +70,7 @@ def sandbox(host: str | None, port: int | None) -> None:
         port=port or settings.sandbox.sandbox_port,
         log_level="warning",
         access_log=False,
+        timeout_graceful_shutdown=2,
     )
 
 

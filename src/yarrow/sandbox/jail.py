@@ -18,6 +18,7 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -135,6 +136,14 @@ class BubblewrapJail:
                 )
         self._bwrap = bwrap
         self._prlimit = prlimit
+        self._active: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+
+    def kill_all(self) -> None:
+        """SIGKILL every jail still running (service shutdown)."""
+        with self._lock:
+            for proc in list(self._active):
+                _kill(proc)
 
     def run(
         self,
@@ -187,6 +196,9 @@ class BubblewrapJail:
                 close_fds=True,
             )
             stack.callback(_reap, proc)
+            with self._lock:
+                self._active.add(proc)
+            stack.callback(self._forget, proc)
             for fd in (info_w, block_r):
                 os.close(fd)
                 fds.remove(fd)
@@ -199,6 +211,11 @@ class BubblewrapJail:
             os.write(block_w, b"1")
             stdout, stderr, cut, timed_out = _collect(proc, limits, started)
             status, usage = _wait(proc)
+            if child_pid is not None:
+                # Killed with bwrap, the run's process is re-parented to this (sub-reaper)
+                # process: reap it so that no zombie outlives the run.
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(child_pid, 0)
             wall = time.monotonic() - started
             if slot.cgroup is not None:
                 slot.cgroup.kill_all()
@@ -221,6 +238,10 @@ class BubblewrapJail:
                 output_bytes=len(stdout) + len(stderr),
             )
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _forget(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._active.discard(proc)
 
     def _rlimit_prefix(self, runtime: Runtime, limits: RunLimits) -> list[str]:
         address_space = limits.memory_bytes + runtime.extra_address_space
@@ -245,6 +266,7 @@ class BubblewrapJail:
             "--disable-userns",
             "--die-with-parent",
             "--new-session",
+            "--as-pid-1",
             "--uid", str(slot.uid),
             "--gid", str(slot.uid),
             "--hostname", "sandbox",

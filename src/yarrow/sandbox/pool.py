@@ -172,5 +172,6 @@ class RunPool:
         )
 
     def close(self) -> None:
-        """Wait for running jails and stop the worker threads."""
+        """Kill running jails, then stop the worker threads."""
+        self._jail.kill_all()
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from yarrow.sandbox.pool import RunPool
 from yarrow.sandbox.seccomp import compile_filter
 
 logger = logging.getLogger(__name__)
+
+PR_SET_CHILD_SUBREAPER = 36
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,14 @@ class SandboxConfig:
     use_cgroups: bool = True
 
 
+def become_subreaper() -> None:
+    """Make this process the reaper of orphaned jail processes (no zombies left to host init)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise ConfigurationError(f"prctl(PR_SET_CHILD_SUBREAPER) failed: {os.strerror(err)}")
+
+
 class SandboxService:
     """The pool plus the host resources it owns (cgroups); :meth:`close` releases them."""
 
@@ -66,6 +77,7 @@ class SandboxService:
                 "The sandbox service must run as root to drop each run to its own unprivileged uid."
             )
         self.config = config
+        become_subreaper()
         compile_filter(network=False)  # fail at start-up, not on the first request
         runtimes = {
             Language.PYTHON3.value: python_runtime(config.python_path, config.python_packages)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from yarrow.errors import ConfigurationError
 from yarrow.sandbox.errors import SandboxUnavailable
 
 #: Runs the ``yarrow`` CLI of the current interpreter (works without the console script on PATH).
@@ -54,7 +55,10 @@ class SandboxProcess:
         raise SandboxUnavailable(f"The sandbox did not become healthy within {timeout:g}s.")
 
     def stop(self, timeout: float = 10.0) -> int:
-        """SIGTERM (graceful: running jails finish, cgroups are removed), then SIGKILL."""
+        """SIGTERM (running jails are killed, cgroups removed), then SIGKILL after ``timeout``.
+
+        Returns the exit status (``-15`` after a graceful stop: uvicorn re-raises SIGTERM).
+        """
         if self.running():
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -89,8 +93,11 @@ def start_sandbox_process(
         stdout, stderr: passed to :class:`subprocess.Popen` (default: inherited).
 
     Raises:
+        ConfigurationError: ``api_key`` is empty.
         SandboxUnavailable: the process exited or did not become healthy; it is stopped.
     """
+    if not api_key:
+        raise ConfigurationError("The sandbox needs a non-empty CODE_EXECUTION_API_KEY.")
     env = dict(os.environ if environ is None else environ)
     env["CODE_EXECUTION_API_KEY"] = api_key
     argv = list(command) if command else [sys.executable, "-c", _CLI, "sandbox"]
