@@ -214,10 +214,16 @@ def _environment(items: Any, dsl: AppDsl) -> list[EnvironmentVariable]:
         value_type = str(item.get("value_type") or "string")
         if value_type not in ("string", "number", "secret"):
             raise DslError(f"Environment variable {item['name']!r} has type {value_type!r}.")
+        value = item.get("value", "")
+        if value_type == "number" and isinstance(value, str):
+            try:
+                value = float(value) if "." in value else int(value)
+            except ValueError as exc:
+                raise DslError(f"Environment variable {item['name']!r} is not a number.") from exc
         result.append(
             EnvironmentVariable(
                 str(item["name"]),
-                item.get("value", ""),
+                value,
                 value_type,
                 str(item.get("description") or ""),
                 str(item.get("id") or ""),

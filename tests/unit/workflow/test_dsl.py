@@ -149,3 +149,68 @@ def test_rag_pipeline_kind_parses_with_its_own_block() -> None:
     dsl = parse_dsl(content)
     assert dsl.kind == "rag_pipeline" and dsl.is_workflow and dsl.name == "p"
     assert dsl.graph().errors == ["The graph has no start node."]
+
+
+KNOWLEDGE = """
+version: 0.5.0
+app: {name: k, mode: workflow}
+workflow:
+  graph:
+    nodes:
+      - {id: s, data: {type: start, variables: []}}
+      - {id: k, data: {type: knowledge-retrieval, dataset_ids: [DATASETS]}}
+      - {id: t, data: {type: tool, provider_id: p, tool_name: x, credential_id: cred-1}}
+      - id: a
+        data:
+          type: agent
+          agent_parameters: {tools: {type: constant, value: [{tool_name: y, credential_id: c2}]}}
+      - {id: w, data: {type: trigger-plugin, subscription_id: sub-1}}
+    edges: []
+"""
+
+
+def test_dataset_ids_are_encrypted_per_tenant_and_credentials_stripped() -> None:
+    from yarrow.workflow.dsl_transfer import (
+        decrypt_dataset_id,
+        encrypt_dataset_id,
+        export_for_tenant,
+        import_for_tenant,
+    )
+
+    dataset = "5f1d3c2a-9b8e-4f7a-8c6d-1e2f3a4b5c6d"
+    dsl = parse_dsl(KNOWLEDGE.replace("DATASETS", dataset))
+    exported = export_for_tenant(dsl, "tenant-a")
+    nodes = {n["id"]: n["data"] for n in exported["workflow"]["graph"]["nodes"]}
+    token = nodes["k"]["dataset_ids"][0]
+    assert token != dataset and decrypt_dataset_id(token, "tenant-a") == dataset
+    assert token == encrypt_dataset_id(dataset, "tenant-a")  # deterministic, as Dify
+    assert decrypt_dataset_id(token, "tenant-b") is None
+    assert "credential_id" not in nodes["t"]
+    assert "credential_id" not in nodes["a"]["agent_parameters"]["tools"]["value"][0]
+    assert nodes["w"]["subscription_id"] == ""
+    again = parse_dsl(yaml.dump(exported, allow_unicode=True))
+    same = import_for_tenant(again, "tenant-a")
+    other = import_for_tenant(again, "tenant-b")
+    k = {n["id"]: n["data"] for n in same.graph_data["nodes"]}["k"]
+    assert k["dataset_ids"] == [dataset]
+    assert {n["id"]: n["data"] for n in other.graph_data["nodes"]}["k"]["dataset_ids"] == []
+    plain = import_for_tenant(dsl, "tenant-b")
+    assert {n["id"]: n["data"] for n in plain.graph_data["nodes"]}["k"]["dataset_ids"] == [dataset]
+    assert decrypt_dataset_id("not base64!", "t") is None
+    assert decrypt_dataset_id(base64_of(b"0123456789abcdef"), "t") is None
+
+
+def base64_of(raw: bytes) -> str:
+    import base64
+
+    return base64.b64encode(raw).decode()
+
+
+def test_environment_numbers_are_converted_and_bad_types_refused() -> None:
+    base = "app: {name: a, mode: workflow}\nworkflow:\n  graph: {nodes: [], edges: []}\n"
+    dsl = parse_dsl(base + "  environment_variables: [{name: N, value: '3', value_type: number}]")
+    assert dsl.environment_variables[0].value == 3
+    with pytest.raises(DslError, match="not a number"):
+        parse_dsl(base + "  environment_variables: [{name: N, value: x, value_type: number}]")
+    with pytest.raises(DslError, match="has type"):
+        parse_dsl(base + "  environment_variables: [{name: N, value: x, value_type: file}]")

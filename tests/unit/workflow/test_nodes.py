@@ -592,3 +592,17 @@ async def test_document_extractor_single_and_list() -> None:
         inputs={"items": "not a file"},
     )
     assert result.status == "failed"
+
+
+async def test_code_output_types_accept_legacy_casing() -> None:
+    code = "def main() -> dict:\n    return {'x': ['a']}\n"
+    data, result = await run_one(
+        {
+            "type": "code",
+            "code_language": "python3",
+            "code": code,
+            "outputs": {"x": {"type": "Array[String]"}},
+        },
+        Services(code=SubprocessCodeExecutor()),
+    )
+    assert result.status == "succeeded" and data["outputs"] == {"x": ["a"]}

@@ -184,7 +184,7 @@ class CodeNode(Node):
             if name not in result:
                 raise OutputValidationError(f"Output {name} is missing.")
             kind = (
-                str((schema or {}).get("type") or "string")
+                str((schema or {}).get("type") or "string").lower()
                 if isinstance(schema, Mapping)
                 else "string"
             )
