@@ -21,9 +21,10 @@ class CodeExecutor(Protocol):
     """Runs a script in the sandbox (``POST /v1/sandbox/run``) and returns its stdout.
 
     Raises an error for a sandbox-side failure (non-zero code, non-empty ``data.error``).
+    ``yarrow.sandbox.client.SandboxClient`` satisfies this as it is.
     """
 
-    async def run_code(self, *, language: str, code: str, preload: str = "") -> str: ...
+    async def execute(self, language: str, code: str, *, preload: str = "") -> str: ...
 
 
 # -- HTTP (SSRF-safe client) -------------------------------------------------------------

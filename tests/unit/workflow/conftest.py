@@ -183,7 +183,7 @@ class SubprocessCodeExecutor:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
 
-    async def run_code(self, *, language: str, code: str, preload: str = "") -> str:
+    async def execute(self, language: str, code: str, *, preload: str = "") -> str:
         self.calls.append((language, code))
         program = [sys.executable, "-c", code] if language == "python3" else ["node", "-e", code]
         proc = await asyncio.create_subprocess_exec(

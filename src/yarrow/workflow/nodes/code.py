@@ -170,7 +170,7 @@ class CodeNode(Node):
             raise NodeConfigError(f"Unsupported code language {raw_language!r}.")
         inputs = self.variables_inputs(ctx.pool)
         runner = build_runner(language, str(self.data.get("code") or ""), inputs)
-        stdout = await executor.run_code(language=language, code=runner)
+        stdout = await executor.execute(language, runner)
         result = parse_result(stdout)
         return NodeResult(outputs=self.check_outputs(result), inputs=inputs)
 
