@@ -216,12 +216,16 @@ class ContainerEvent(WorkflowEvent):
 
 @dataclass
 class TextChunk(WorkflowEvent):
-    """Streamed answer/end text; ``response_node_id`` is the answer or end node it belongs to."""
+    """Streamed answer/end text, from the answer or end node ``response_node_id``.
+
+    In a chatflow the API turns chunks of ``answer`` nodes into ``message`` events.
+    """
 
     event: ClassVar[str] = "text_chunk"
     text: str
     from_variable_selector: list[str] | None
     response_node_id: str
+    response_node_type: str = "answer"
 
     def data(self) -> dict[str, Any]:
         return {"text": self.text, "from_variable_selector": self.from_variable_selector}

@@ -156,4 +156,4 @@ class ResponseCoordinator:
             return
         if session.node_type == "answer":
             self.answer_parts.append(text)
-        await self.emit(TextChunk(text, selector, session.node_id))
+        await self.emit(TextChunk(text, selector, session.node_id, session.node_type))

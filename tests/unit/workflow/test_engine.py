@@ -390,6 +390,11 @@ async def test_answers_stream_in_graph_order_and_skipped_answer_is_dropped() -> 
     )
     events, result = await run_graph(g, inputs={"x": 2}, mode="advanced-chat")
     assert [e.data()["text"] for e in events if e.name == "text_chunk"] == ["first.", "no."]
+    assert {
+        (e.response_node_id, e.response_node_type)
+        for e in events  # type: ignore[attr-defined]
+        if e.name == "text_chunk"
+    } == {("a1", "answer"), ("a3", "answer")}
     assert result.answer == "first.no."
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import uuid
 from typing import Any
@@ -47,8 +48,14 @@ def _nullable(schema: Any) -> Any:
     return schema
 
 
+@functools.cache
+def _spec() -> Any:
+    return _nullable(json.loads(SPEC.read_text(encoding="utf-8")))
+
+
+@functools.cache
 def validator(name: str) -> Draft202012Validator:
-    spec = _nullable(json.loads(SPEC.read_text(encoding="utf-8")))
+    spec = _spec()
     root = {"components": copy.deepcopy(spec["components"]), "$ref": f"#/components/schemas/{name}"}
     return Draft202012Validator(root, format_checker=FormatChecker())
 
