@@ -23,6 +23,7 @@ from tests.unit.workflow.conftest import (
     node,
     run_graph,
 )
+from yarrow.workflow import EnvironmentVariable
 from yarrow.workflow import WorkflowServices as Services
 from yarrow.workflow.ports import ChatMessage
 
@@ -415,6 +416,22 @@ async def test_llm_structured_output_is_parsed_or_fails() -> None:
     assert result.status == "failed" and "JSON" in result.error
 
 
+async def test_retrieved_context_is_not_rendered_as_a_template() -> None:
+    chat = FakeChat()
+    await run_one(
+        {
+            "type": "llm",
+            "model": {"provider": "p", "name": "m"},
+            "prompt_template": [{"role": "system", "text": "ctx: {{#context#}}"}],
+            "context": {"enabled": True, "variable_selector": ["s", "items"]},
+        },
+        Services(chat=chat),
+        inputs={"items": [{"content": "leak {{#env.KEY#}}"}]},
+        environment=[EnvironmentVariable("KEY", "sk-1", "secret")],
+    )
+    assert chat.requests[0].messages[0].content == "ctx: leak {{#env.KEY#}}"
+
+
 async def test_llm_without_model_runtime_fails_clearly() -> None:
     _, result = await run_one(
         {"type": "llm", "model": {"provider": "p", "name": "m"}, "prompt_template": []}
@@ -606,3 +623,20 @@ async def test_code_output_types_accept_legacy_casing() -> None:
         Services(code=SubprocessCodeExecutor()),
     )
     assert result.status == "succeeded" and data["outputs"] == {"x": ["a"]}
+
+
+async def test_http_request_variables_cannot_inject_headers() -> None:
+    http = FakeHttp()
+    await run_one(
+        {
+            "type": "http-request",
+            "method": "get",
+            "url": "https://a.example",
+            "headers": "X-Name:{{#s.q#}}",
+        },
+        Services(http=http),
+        inputs={"q": "a\r\nX-Admin: yes"},
+    )
+    headers = http.requests[0].headers
+    assert ("X-Name", "a  X-Admin: yes") in headers
+    assert all(k != "X-Admin" for k, _ in headers)

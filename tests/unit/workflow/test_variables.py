@@ -145,3 +145,9 @@ def test_graph_errors_for_empty_container_and_no_root() -> None:
     assert any("has no body" in e for e in g.errors)
     g = graph([node("a", "tool"), node("b", "tool")], [edge("a", "b"), edge("b", "a")])
     assert "The graph has no start node." in g.errors
+
+
+def test_rendered_values_are_not_rendered_again() -> None:
+    p = VariablePool(environment=[EnvironmentVariable("KEY", "sk-123", "secret")])
+    p.add_outputs("u", {"text": "{{#env.KEY#}}"})
+    assert p.render("say {{#u.text#}}") == "say {{#env.KEY#}}"

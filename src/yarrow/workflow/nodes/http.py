@@ -28,14 +28,19 @@ _CONTENT_TYPES = {
 
 
 def parse_pairs(text: str, pool: VariablePool) -> list[tuple[str, str]]:
-    """``key:value`` lines (rendered); lines without ':' become a key with an empty value."""
+    """``key:value`` lines; keys and values are rendered *after* splitting, and line breaks in
+    rendered values are removed, so a variable cannot inject extra headers or params."""
     pairs: list[tuple[str, str]] = []
-    for line in pool.render(text or "").splitlines():
+    for line in (text or "").splitlines():
         if not line.strip():
             continue
         key, _, value = line.partition(":")
-        pairs.append((key.strip(), value.strip()))
+        pairs.append((_one_line(pool.render(key)).strip(), _one_line(pool.render(value)).strip()))
     return pairs
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ")
 
 
 class HttpResponseError(NodeRunError):

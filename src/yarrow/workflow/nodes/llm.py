@@ -115,7 +115,7 @@ class LlmNode(ModelNode):
         memory = self.data.get("memory")
         if isinstance(memory, Mapping) and ctx.run.mode == "advanced-chat":
             query = str(memory.get("query_prompt_template") or "{{#sys.query#}}")
-            rendered = ctx.pool.render(query.replace("{{#context#}}", context))
+            rendered = ctx.pool.render(query).replace("{{#context#}}", context)
             if rendered:
                 messages.append(ChatMessage("user", rendered))
         messages = await self.attach_vision(ctx, messages)
@@ -163,8 +163,9 @@ class LlmNode(ModelNode):
             if item.get("edition_type") == "jinja2":
                 text = render_jinja2(str(item.get("jinja2_text") or ""), jinja_vars)
             else:
-                text = str(item.get("text") or "").replace("{{#context#}}", context)
-                text = ctx.pool.render(text)
+                # Render first: retrieved context must never be rendered as a template.
+                text = ctx.pool.render(str(item.get("text") or ""))
+                text = text.replace("{{#context#}}", context)
             messages.append(ChatMessage(str(item.get("role") or "user"), text))
         return messages
 
