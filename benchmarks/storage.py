@@ -159,9 +159,16 @@ def _bench_s3(size_mib: int, base: dict[str, float]) -> None:
                 "disable_ec2_metadata": "true",
             }
         )
+        asyncio.run(_write("", "small.bin", 16, options))
         asyncio.run(_write("", "large.bin", size_mib, options))
+        small = _run_child("stream", "", "small.bin", options)
         result = _run_child("stream", "", "large.bin", options)
-        _report(f"stream {size_mib} MiB (S3, moto)", result, base)
+        _report("baseline: stream 16 MiB (S3, moto)", small, small)
+        _report(f"stream {size_mib} MiB (S3, moto)", result, small)
+        print(
+            f"ratio peak RSS  S3 stream large / S3 baseline: "
+            f"{result['rss_peak'] / small['rss_peak']:.3f}"
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -59,10 +59,20 @@ def build_ssrf_client(
         inner: httpx.AsyncBaseTransport
         if proxy:
             inner = httpx.AsyncHTTPTransport(
-                proxy=proxy, verify=context, trust_env=False, limits=pool
+                proxy=proxy,
+                verify=context,
+                trust_env=False,
+                limits=pool,
+                retries=settings.ssrf_default_max_retries,
             )
         else:
-            inner = PinnedHTTPTransport(policy, resolver, ssl_context=context, limits=pool)
+            inner = PinnedHTTPTransport(
+                policy,
+                resolver,
+                ssl_context=context,
+                limits=pool,
+                connect_retries=settings.ssrf_default_max_retries,
+            )
         return SsrfGuardTransport(
             inner, policy=policy, resolver=resolver, limits=limits, check_names=bool(proxy)
         )

@@ -109,14 +109,18 @@ class PinnedHTTPTransport(httpx.AsyncHTTPTransport):
         *,
         ssl_context: ssl.SSLContext | None = None,
         limits: httpx.Limits = DEFAULT_POOL,
+        connect_retries: int = 0,
     ) -> None:
         context = ssl_context or ssl.create_default_context()
         super().__init__(verify=context, trust_env=False, limits=limits)
+        # httpx builds its pool without a network backend parameter; this replaces it with the
+        # same pool over the guarded backend (tests prove the guard is in effect).
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
+            retries=connect_retries,
             network_backend=GuardedNetworkBackend(policy, resolver),
         )
 

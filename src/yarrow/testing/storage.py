@@ -4,6 +4,9 @@ Subclass it in a test module as ``TestMyStorage(ObjectStorageConformance)`` and 
 ``storage`` fixture that yields an empty, ready storage (for example under a fresh root or
 bucket) and cleans up afterwards. Backends without the ``presign`` capability should be given a
 :class:`~yarrow.storage.ProxiedUrlSigner` so that ``download_url`` is exercised.
+
+:func:`memory_storage` is an in-memory ``ObjectStorage`` (OpenDAL's ``memory`` service, which
+passes this suite) for the unit tests of code that uses storage.
 """
 
 from __future__ import annotations
@@ -15,12 +18,30 @@ import httpx
 import pytest
 
 from yarrow.storage import (
+    CallLimits,
     DownloadUrlUnavailable,
     InvalidObjectKey,
     ObjectNotFound,
     ObjectStorage,
     ObjectTooLarge,
+    OpenDALStorage,
+    ProxiedUrlSigner,
 )
+
+TEST_SIGNER_SECRET = b"yarrow-testing-only"
+TEST_FILES_URL = "http://files.invalid/files/objects"
+
+
+def memory_storage(signer: ProxiedUrlSigner | None = None) -> ObjectStorage:
+    """A fresh, empty in-memory storage; downloads are signed with a test-only signer."""
+    return OpenDALStorage(
+        "memory",
+        {},
+        name="memory",
+        limits=CallLimits(max_retries=0),
+        signer=signer or ProxiedUrlSigner(TEST_SIGNER_SECRET, TEST_FILES_URL),
+    )
+
 
 INVALID_KEYS = ["", "/abs", "a/../b", "..", "a//b", "a\\b", "dir/", "x\x00y", "./a", "a/./b"]
 

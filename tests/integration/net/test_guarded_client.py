@@ -162,3 +162,14 @@ async def test_system_resolver_refuses_localhost(origin: Origin) -> None:
         with pytest.raises(BlockedDestination):
             await client.get(f"http://localhost:{origin.port}/")
     assert origin.requests == []
+
+
+async def test_closed_port_fails_fast_with_a_connect_error() -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with _client("127.0.0.1/32") as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(f"http://127.0.0.1:{port}/")
