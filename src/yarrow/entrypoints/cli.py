@@ -24,6 +24,10 @@ def _register() -> None:
 
     for command in commands_sandbox.COMMANDS:
         main.add_command(command)
+    from yarrow.entrypoints import commands_storage
+
+    for command in commands_storage.COMMANDS:
+        main.add_command(command)
 
 
 _register()
