@@ -49,6 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/big": self._big,
             "/drip": self._drip,
             "/hang": self._hang,
+            "/truncated": self._truncated,
         }.get(parts.path, self._ok)
         route(query)
 
@@ -83,6 +84,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self.wfile.write(b".")
             self.wfile.flush()
+
+    def _truncated(self, query: dict[str, str]) -> None:
+        """Promises 1 MB, sends 300 kB, hangs up (a dropped remote upload)."""
+        self.send_response(200)
+        self.send_header("Content-Length", "1000000")
+        self.end_headers()
+        self.wfile.write(b"t" * 300_000)
+        self.wfile.flush()
+        self.close_connection = True
 
     def _hang(self, query: dict[str, str]) -> None:
         self.origin.stop.wait(10)
