@@ -135,6 +135,47 @@ async def test_template_transform_cannot_escape_the_sandbox(template: str) -> No
     assert "uid=" not in json.dumps(data) and "Context" not in json.dumps(data)
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{{ items.append(1) }}",
+    ],
+)
+async def test_template_transform_in_code_sandbox_keeps_the_jinja_sandbox(template: str) -> None:
+    executor = SubprocessCodeExecutor()
+    data, result = await run_one(
+        {
+            "type": "template-transform",
+            "template": template,
+            "variables": [{"variable": "items", "value_selector": ["s", "items"]}],
+        },
+        Services(code=executor),
+        inputs={"items": [1]},
+    )
+    assert executor.calls, "rendered through the code executor"
+    assert result.status == "failed", data
+
+
+async def test_template_transform_renders_the_same_in_process_and_in_sandbox() -> None:
+    template = "{% for i in items %}[{{ i.k }}]{% endfor %} ''' \" {{ q }}\n"
+    node_data = {
+        "type": "template-transform",
+        "template": template,
+        "variables": [
+            {"variable": "items", "value_selector": ["s", "items"]},
+            {"variable": "q", "value_selector": ["s", "q"]},
+        ],
+    }
+    inputs = {"items": [{"k": "é"}, {"k": 2}], "q": "<b>"}
+    local, _ = await run_one(dict(node_data), inputs=inputs)
+    executor = SubprocessCodeExecutor()
+    remote, _ = await run_one(dict(node_data), Services(code=executor), inputs=inputs)
+    assert local["outputs"] == remote["outputs"] == {"output": "[é][2] ''' \" <b>\n"}
+    assert executor.calls[0][0] == "python3"
+
+
 # -- code -------------------------------------------------------------------------------
 PY = "def main(a: int, b: str) -> dict:\n    return {'sum': a + 1, 'text': b * 2, 'extra': 1}\n"
 JS = "function main({a, b}) { return {sum: a + 1, text: b + b} }"

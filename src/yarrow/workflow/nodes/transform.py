@@ -2,14 +2,19 @@
 
 Templates render in Jinja2's immutable sandbox: no attribute starting with ``_``, no
 unsafe callables, no mutation of inputs, ``range`` capped, and ``*``/``**`` refused when the result
-would be huge, so a template cannot reach Python internals or exhaust memory. Output is capped
-at ``TEMPLATE_TRANSFORM_MAX_LENGTH`` (400 000 characters).
+would be huge, so a template cannot reach Python internals or exhaust memory. When a code
+executor is configured, template-transform renders inside the code sandbox, as Dify does, so its
+CPU time and memory are bounded too (the template and inputs travel base64-encoded); without one
+it renders in-process. Output is capped at ``TEMPLATE_TRANSFORM_MAX_LENGTH`` (400 000 characters).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from yarrow.workflow.conditions import compare, file_attribute
 from yarrow.workflow.errors import NodeConfigError, NodeRunError
 from yarrow.workflow.nodes.base import Node, NodeContext, NodeResult, as_selector, register
+from yarrow.workflow.ports import CodeExecutor
 from yarrow.workflow.variables import VariablePool
 
 TEMPLATE_TRANSFORM_MAX_LENGTH = 400_000
@@ -58,6 +64,49 @@ def render_jinja2(template: str, variables: Mapping[str, Any]) -> str:
     return text
 
 
+JINJA2_RUNNER = """import json
+from base64 import b64decode
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+template = b64decode('{template}').decode('utf-8')
+inputs_obj = json.loads(b64decode('{inputs}').decode('utf-8'))
+environment = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+output = environment.from_string(template).render(**inputs_obj)
+print(f'<<RESULT>>{{output}}<<RESULT>>')
+"""
+
+JINJA2_PRELOAD = """import jinja2
+from base64 import b64decode
+
+def _jinja2_preload_():
+    template = jinja2.Template('{{s}}')
+    template.render(s='a')
+
+if __name__ == '__main__':
+    _jinja2_preload_()
+"""
+
+_RESULT = re.compile(r"<<RESULT>>(.*)<<RESULT>>", re.DOTALL)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+async def render_in_sandbox(executor: CodeExecutor, template: str, inputs: Any) -> str:
+    """Dify's jinja2 transformer: render in the code sandbox and read the marked output."""
+    encoded = _b64(json.dumps(inputs, ensure_ascii=False, default=str))
+    runner = JINJA2_RUNNER.format(template=_b64(template), inputs=encoded)
+    stdout = await executor.execute("python3", runner, preload=JINJA2_PRELOAD)
+    match = _RESULT.search(stdout)
+    if match is None:
+        raise NodeRunError("The template sandbox returned no result.")
+    text = match.group(1)
+    if len(text) > TEMPLATE_TRANSFORM_MAX_LENGTH:
+        raise NodeRunError(f"Output length exceeds {TEMPLATE_TRANSFORM_MAX_LENGTH} characters.")
+    return text
+
+
 @register
 class TemplateTransformNode(Node):
     type = "template-transform"
@@ -67,7 +116,10 @@ class TemplateTransformNode(Node):
     async def run(self, ctx: NodeContext) -> NodeResult:
         variables = self.variables_inputs(ctx.pool)
         template = str(self.data.get("template") or "")
-        text = await asyncio.to_thread(render_jinja2, template, copy.deepcopy(variables))
+        if ctx.services.code is not None:
+            text = await render_in_sandbox(ctx.services.code, template, variables)
+        else:
+            text = await asyncio.to_thread(render_jinja2, template, copy.deepcopy(variables))
         return NodeResult(outputs={"output": text}, inputs=variables)
 
 
