@@ -24,6 +24,10 @@ def _register() -> None:
 
     for command in commands_sandbox.COMMANDS:
         main.add_command(command)
+    from yarrow.entrypoints import commands_tasks
+
+    for command in commands_tasks.COMMANDS:
+        main.add_command(command)
     from yarrow.entrypoints import commands_storage
 
     for command in commands_storage.COMMANDS:

@@ -11,6 +11,7 @@ from yarrow.db.models.accounts import (
     TenantMember,
 )
 from yarrow.db.models.apps import APP_MODES, ApiToken, App, Site
+from yarrow.db.models.tasks import TASK_STATUSES, TaskRecord, TaskScheduleRun
 
 __all__ = [
     "APP_MODES",
@@ -23,6 +24,9 @@ __all__ = [
     "LoginThrottle",
     "Setup",
     "Site",
+    "TASK_STATUSES",
+    "TaskRecord",
+    "TaskScheduleRun",
     "Tenant",
     "TenantMember",
 ]
