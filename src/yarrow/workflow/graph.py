@@ -139,7 +139,7 @@ class Graph:
             start = next((k for k, v in children.items() if v.type.endswith("-start")), None)
         graph = Graph._level(children, self.all_nodes, self.all_edges, start, [])
         if not children:
-            graph.errors.append(f"Container {container_id} ({container.title}) has no body.")
+            graph.errors[:] = [f"Container {container_id} ({container.title}) has no body."]
         return graph
 
     # -- queries -------------------------------------------------------------------------

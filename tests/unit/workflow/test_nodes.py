@@ -681,3 +681,52 @@ async def test_http_request_variables_cannot_inject_headers() -> None:
     headers = http.requests[0].headers
     assert ("X-Name", "a  X-Admin: yes") in headers
     assert all(k != "X-Admin" for k, _ in headers)
+
+
+@pytest.mark.parametrize(
+    "node_type",
+    sorted(
+        t
+        for t in __import__("yarrow.workflow.nodes", fromlist=["x"]).builtin_node_types()
+        if t not in ("start",)
+    ),
+)
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {},
+        {
+            "variables": None,
+            "outputs": None,
+            "cases": [None],
+            "items": "x",
+            "model": "m",
+            "classes": 5,
+            "body": "raw",
+            "timeout": "slow",
+            "retry_config": 1,
+        },
+    ],
+)
+async def test_every_node_type_survives_empty_or_junk_config(
+    node_type: str, junk: dict[str, Any]
+) -> None:
+    from yarrow.errors import YarrowError
+
+    services = Services(
+        chat=FakeChat(),
+        tools=FakeTools(),
+        http=FakeHttp(),
+        files=FakeFiles(),
+        code=SubprocessCodeExecutor(),
+        knowledge=FakeKnowledge(),
+        agents=FakeAgents(),
+        memory=FakeMemory(),
+    )
+    try:
+        data, result = await run_one({"type": node_type, **junk}, services)
+    except YarrowError:
+        return  # refused before running (e.g. a container without a body)
+    assert result.status in ("succeeded", "failed")
+    if result.status == "failed":
+        assert result.error and "Internal error" not in result.error

@@ -28,6 +28,7 @@ class QuestionClassifierNode(ModelNode):
 
     def classes(self) -> list[dict[str, str]]:
         raw = self.data.get("classes") or self.data.get("topics") or []
+        raw = raw if isinstance(raw, list) else []
         classes = [
             {"id": str(c.get("id")), "name": str(c.get("name") or "")}
             for c in raw

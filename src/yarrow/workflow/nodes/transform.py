@@ -214,6 +214,8 @@ class AssignerNode(Node):
         pool = ctx.pool
         changes: list[dict[str, Any]] = []
         for selector, operation, source in self._items():
+            if len(selector) < 2:
+                raise NodeConfigError(f"Node {self.spec.title!r} has an invalid variable selector.")
             # Items apply in order: a later item sees what an earlier one wrote (as Dify).
             value = pool.get(as_selector(source[1])) if source[0] == "variable" else source[1]
             if not pool.has(selector) and selector[0] != "conversation":
