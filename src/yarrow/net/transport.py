@@ -24,6 +24,12 @@ import httpcore
 import httpx
 
 from yarrow.net.addresses import AddressPolicy, IPAddress, parse_ip_literal
+from yarrow.net.decoding import (
+    ACCEPT_ENCODING,
+    UnsupportedContentEncoding,
+    decoded,
+    needs_decoding,
+)
 from yarrow.net.errors import BlockedDestination, FetchTimeout, InvalidUrl, ResponseTooLarge
 from yarrow.net.resolver import Resolver
 
@@ -154,6 +160,7 @@ class SsrfGuardTransport(httpx.AsyncBaseTransport):
         port = url.port or (443 if url.scheme == "https" else 80)
         if self._check_names or parse_ip_literal(host) is not None:
             await check_addresses(host, port, self._policy, self._resolver)
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING
         try:
             with anyio.fail_after(max(deadline - time.monotonic(), 0.001)):
                 response = await self._inner.handle_async_request(request)
@@ -166,10 +173,27 @@ class SsrfGuardTransport(httpx.AsyncBaseTransport):
                 f"The response declares {declared} bytes; the limit is "
                 f"{self._limits.max_response_bytes}."
             )
-        stream = _CappedStream(response, deadline, self._limits.max_response_bytes)
+        encoding = response.headers.get("content-encoding", "")
+        try:
+            decode = needs_decoding(encoding)
+        except UnsupportedContentEncoding:
+            await response.aclose()
+            raise
+        headers = response.headers
+        if decode:  # the client receives identity-encoded bytes, decoded under the cap
+            headers = httpx.Headers(
+                [
+                    (k, v)
+                    for k, v in response.headers.multi_items()
+                    if k.lower() not in ("content-encoding", "content-length")
+                ]
+            )
+        stream = _CappedStream(
+            response, deadline, self._limits.max_response_bytes, encoding if decode else ""
+        )
         return httpx.Response(
             status_code=response.status_code,
-            headers=response.headers,
+            headers=headers,
             stream=stream,
             extensions=response.extensions,
             request=request,
@@ -182,12 +206,23 @@ class SsrfGuardTransport(httpx.AsyncBaseTransport):
 class _CappedStream(httpx.AsyncByteStream):
     """The inner response body, refused past a byte count or a deadline."""
 
-    def __init__(self, response: httpx.Response, deadline: float, max_bytes: int) -> None:
+    def __init__(
+        self, response: httpx.Response, deadline: float, max_bytes: int, encoding: str = ""
+    ) -> None:
         self._response = response
         self._deadline = deadline
         self._max_bytes = max_bytes
+        self._encoding = encoding
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        if not self._encoding:
+            async for chunk in self._raw():
+                yield chunk
+            return
+        async for chunk in decoded(self._raw(), self._encoding, self._max_bytes):
+            yield chunk
+
+    async def _raw(self) -> AsyncIterator[bytes]:
         received = 0
         body = self._response.stream
         if not isinstance(body, httpx.AsyncByteStream):

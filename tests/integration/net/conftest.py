@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/drip": self._drip,
             "/hang": self._hang,
             "/truncated": self._truncated,
+            "/gzip": self._gzip,
         }.get(parts.path, self._ok)
         route(query)
 
@@ -84,6 +86,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self.wfile.write(b".")
             self.wfile.flush()
+
+    def _gzip(self, query: dict[str, str]) -> None:
+        """``n`` zero bytes, gzip-encoded (50 MB of zeros compress to ~50 kB)."""
+        self._send(200, gzip.compress(b"\0" * int(query["n"])), {"Content-Encoding": "gzip"})
 
     def _truncated(self, query: dict[str, str]) -> None:
         """Promises 1 MB, sends 300 kB, hangs up (a dropped remote upload)."""

@@ -173,3 +173,12 @@ async def test_closed_port_fails_fast_with_a_connect_error() -> None:
     async with _client("127.0.0.1/32") as client:
         with pytest.raises(httpx.ConnectError):
             await client.get(f"http://127.0.0.1:{port}/")
+
+
+async def test_gzip_is_decoded_and_capped_on_decoded_size(origin: Origin) -> None:
+    async with _client("127.0.0.1/32", max_response_bytes=1_000_000) as client:
+        small = await client.get(f"{origin.url}/gzip", params={"n": "1000"})
+        assert small.content == b"\0" * 1000
+        assert "content-encoding" not in small.headers
+        with pytest.raises(ResponseTooLarge):
+            await client.get(f"{origin.url}/gzip", params={"n": "50000000"})
