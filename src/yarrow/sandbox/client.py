@@ -174,6 +174,9 @@ def _payload(response: httpx.Response) -> Any:
         raise SandboxRejected(f"The code sandbox rejected the request: {message}")
     if response.status_code != 200 or not isinstance(body, dict):
         raise SandboxUnavailable(f"The code sandbox failed with HTTP {response.status_code}.")
-    if body.get("code") != 0:
-        raise SandboxRejected(f"The code sandbox refused the run: {message or body.get('code')}")
-    return body.get("data")
+    code = body.get("code")
+    if code == 0:
+        return body.get("data")
+    if code in (-500, -503, -429):  # internal error, overloaded, uid pool exhausted (Dify's)
+        raise SandboxUnavailable(f"The code sandbox failed: {message or code}")
+    raise SandboxRejected(f"The code sandbox refused the run: {message or code}")

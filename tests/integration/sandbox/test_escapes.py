@@ -313,8 +313,9 @@ def test_memory_bomb_is_bounded(sandbox: SandboxProcess) -> None:
 def test_cpu_bomb_is_stopped(sandbox: SandboxProcess, language: str, code: str) -> None:
     started = time.monotonic()
     data = run_code(sandbox, language, code)
-    assert "CPU time limit exceeded" in data["error"]
-    assert time.monotonic() - started < 5
+    # 2 s of CPU; on a heavily loaded machine the 6 s wall limit may come first.
+    assert "CPU time limit exceeded (2s)" in data["error"] or "error: timeout" in data["error"]
+    assert time.monotonic() - started < 10
     assert_healthy(sandbox)
 
 
