@@ -7,6 +7,9 @@ prefixes of components not built yet: ``/api``, ``/files``, ``/mcp``, ``/trigger
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -21,7 +24,14 @@ from yarrow.services.container import Services
 
 def create_app(services: Services) -> FastAPI:
     """The whole HTTP surface over ``services``."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.runtime.aclose()  # model clients and the local model's child process
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Yarrow",
         version=__version__,
         openapi_url="/console/api/openapi.json",

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -26,9 +27,14 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+#: Naive UTC datetime with microseconds on every database (MySQL needs DATETIME(6) for that), so
+#: rows created in the same second still sort in creation order.
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
 def utcnow() -> datetime:
-    """Current UTC time, naive, truncated to microseconds supported by every database."""
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    """Current UTC time, naive, with microseconds."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def unix_seconds(value: datetime | None) -> int | None:
@@ -53,7 +59,7 @@ class IdMixin:
 class TimestampMixin:
     """``created_at`` and ``updated_at`` kept by the ORM."""
 
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime, default=utcnow, onupdate=utcnow, nullable=False
+        Timestamp, default=utcnow, onupdate=utcnow, nullable=False
     )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from yarrow.db.base import utcnow
+from yarrow.db.base import unix_seconds, utcnow
 from yarrow.db.engine import Database
 from yarrow.db.models import Account, AccountSession, LoginThrottle, Setup, Tenant, TenantMember
 from yarrow.errors import Conflict, InvalidInput, PermissionDenied, QuotaExceeded, Unauthorized
@@ -99,7 +99,7 @@ class AccountService:
         """When setup completed, as Unix seconds, or ``None``."""
         with self._db.session() as session:
             row = session.get(Setup, SETUP_VERSION)
-            return None if row is None else int(row.setup_at.timestamp())
+            return None if row is None else unix_seconds(row.setup_at)
 
     def setup(
         self,

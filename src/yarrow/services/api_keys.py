@@ -13,7 +13,7 @@ from typing import Literal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from yarrow.db.base import utcnow
+from yarrow.db.base import unix_seconds, utcnow
 from yarrow.db.engine import Database
 from yarrow.db.models import ApiToken, App, Tenant
 from yarrow.errors import InvalidInput, NotFound, PermissionDenied, Unauthorized
@@ -89,7 +89,7 @@ class ApiKeyService:
             )
             session.add(row)
             session.flush()
-            return CreatedKey(row.id, key_type, token, int(row.created_at.timestamp()))
+            return CreatedKey(row.id, key_type, token, unix_seconds(row.created_at) or 0)
 
     def list(self, actor: Actor, key_type: KeyType, app_id: str | None = None) -> list[ApiToken]:
         """Keys of an app (or the workspace's knowledge keys), oldest first, secrets masked."""

@@ -211,6 +211,11 @@ class AppService:
             session.flush()
             return AppWithSite(app, session.scalar(select(Site).where(Site.app_id == app.id)))
 
+    def site_of(self, app_id: str) -> Site | None:
+        """The site of an app already authorised by other means (an API key)."""
+        with self._db.session() as session:
+            return session.scalar(select(Site).where(Site.app_id == app_id))
+
     @staticmethod
     def _owned(session: Session, actor: Actor, app_id: str) -> App:
         app = session.scalar(select(App).where(App.id == app_id, App.tenant_id == actor.tenant_id))

@@ -5,9 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from yarrow.db.engine import Database
+from yarrow.models import ModelRuntime, ProviderContext
 from yarrow.services.accounts import AccountService, LoginPolicy
 from yarrow.services.api_keys import ApiKeyService
 from yarrow.services.apps import AppService
+from yarrow.services.chat.generation import ChatService
+from yarrow.services.chat.running import TaskRegistry
+from yarrow.services.chat.store import ChatStore
+from yarrow.services.crypto import CredentialCipher
+from yarrow.services.model_providers import ModelProviderService
 from yarrow.services.security import PasswordHasherService, TokenSigner
 from yarrow.services.workspaces import WorkspaceService
 from yarrow.settings import Settings
@@ -24,10 +30,16 @@ class Services:
     workspaces: WorkspaceService
     apps: AppService
     api_keys: ApiKeyService
+    runtime: ModelRuntime
+    model_providers: ModelProviderService
+    chat_store: ChatStore
+    chat: ChatService
 
 
-def build_services(settings: Settings, database: Database) -> Services:
-    """Wire the services for ``settings`` over ``database``."""
+def build_services(
+    settings: Settings, database: Database, runtime: ModelRuntime | None = None
+) -> Services:
+    """Wire the services for ``settings`` over ``database`` (and a model runtime, if given)."""
     core = settings.core
     hasher = PasswordHasherService()
     signer = TokenSigner(core.secret_key.get_secret_value(), core.access_token_expire_minutes)
@@ -36,6 +48,12 @@ def build_services(settings: Settings, database: Database) -> Services:
         lockout_seconds=core.login_lockout_duration,
         refresh_days=core.refresh_token_expire_days,
     )
+    runtime = runtime or ModelRuntime(ProviderContext(settings.models, settings.data_dir))
+    providers = ModelProviderService(
+        database, runtime, CredentialCipher(core.secret_key.get_secret_value())
+    )
+    store = ChatStore(database)
+    tasks = TaskRegistry(settings.limits.app_max_active_requests)
     return Services(
         settings=settings,
         database=database,
@@ -46,4 +64,8 @@ def build_services(settings: Settings, database: Database) -> Services:
         workspaces=WorkspaceService(database, hasher, core.invite_expiry_hours),
         apps=AppService(database),
         api_keys=ApiKeyService(database),
+        runtime=runtime,
+        model_providers=providers,
+        chat_store=store,
+        chat=ChatService(store, providers, tasks, settings.limits.yarrow_max_query_chars),
     )

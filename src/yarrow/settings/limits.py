@@ -25,6 +25,9 @@ class LimitSettings(SettingsGroup):
     yarrow_api_key_rate_limit_per_minute: int = Field(
         default=0, ge=0, description="Requests per minute per API key; 0 = no limit."
     )
+    yarrow_max_query_chars: int = Field(
+        default=100_000, ge=1, description="Longest accepted chat or completion query."
+    )
     yarrow_max_request_body_mb: int = Field(
         default=100, ge=1, description="Largest accepted request body, in MB."
     )

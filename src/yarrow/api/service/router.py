@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from yarrow.api.service import index
+from yarrow.api.service import chat, conversations, index
 
 
 def service_router() -> APIRouter:
     """Every Service API route, to be mounted under ``/v1``."""
     router = APIRouter()
-    router.include_router(index.router)
+    for module in (index, chat, conversations):
+        router.include_router(module.router)
     return router

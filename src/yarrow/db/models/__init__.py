@@ -11,6 +11,14 @@ from yarrow.db.models.accounts import (
     TenantMember,
 )
 from yarrow.db.models.apps import APP_MODES, ApiToken, App, Site
+from yarrow.db.models.conversations import (
+    AppModelConfig,
+    Conversation,
+    EndUser,
+    Message,
+    MessageFeedback,
+)
+from yarrow.db.models.model_providers import DefaultModel, ProviderCredential
 from yarrow.db.models.tasks import TASK_STATUSES, TaskRecord, TaskScheduleRun
 
 __all__ = [
@@ -20,8 +28,15 @@ __all__ = [
     "AccountSession",
     "ApiToken",
     "App",
+    "AppModelConfig",
+    "Conversation",
+    "DefaultModel",
+    "EndUser",
     "Invitation",
     "LoginThrottle",
+    "Message",
+    "MessageFeedback",
+    "ProviderCredential",
     "Setup",
     "Site",
     "TASK_STATUSES",

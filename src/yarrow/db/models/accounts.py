@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yarrow.db.base import Base, IdMixin, TimestampMixin, utcnow
+from yarrow.db.base import Base, IdMixin, Timestamp, TimestampMixin, utcnow
 
 #: Dify's workspace roles, most powerful first.
 ROLES: tuple[str, ...] = ("owner", "admin", "editor", "normal", "dataset_operator")
@@ -34,7 +34,7 @@ class Account(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(32), default="active", nullable=False)
     interface_language: Mapped[str] = mapped_column(String(32), default="en-US", nullable=False)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", nullable=False)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class TenantMember(IdMixin, TimestampMixin, Base):
@@ -66,9 +66,9 @@ class Invitation(IdMixin, Base):
     role: Mapped[str] = mapped_column(String(32), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     inviter_id: Mapped[str] = mapped_column(String(36), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class AccountSession(IdMixin, Base):
@@ -80,9 +80,9 @@ class AccountSession(IdMixin, Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
     )
     refresh_token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class LoginThrottle(Base):
@@ -92,8 +92,8 @@ class LoginThrottle(Base):
 
     key: Mapped[str] = mapped_column(String(320), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    window_started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    window_started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, nullable=False)
+    locked_until: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class Setup(Base):
@@ -102,4 +102,4 @@ class Setup(Base):
     __tablename__ = "setups"
 
     version: Mapped[str] = mapped_column(String(32), primary_key=True)
-    setup_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    setup_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, nullable=False)

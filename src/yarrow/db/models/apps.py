@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yarrow.db.base import Base, IdMixin, TimestampMixin, utcnow
+from yarrow.db.base import Base, IdMixin, Timestamp, TimestampMixin, utcnow
 
 #: Dify's app modes.
 APP_MODES: tuple[str, ...] = ("chat", "completion", "agent-chat", "advanced-chat", "workflow")
@@ -67,5 +67,5 @@ class ApiToken(IdMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     token_tail: Mapped[str] = mapped_column(String(8), nullable=False)
     created_by: Mapped[str | None] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(Timestamp)

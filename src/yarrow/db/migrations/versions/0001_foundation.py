@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
+
+TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 revision = "0001"
 down_revision = None
@@ -26,10 +29,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("interface_language", sa.String(length=32), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
-        sa.Column("last_login_at", sa.DateTime(), nullable=True),
+        sa.Column("last_login_at", TIMESTAMP, nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("email", name=op.f("uq_accounts_email")),
     )
@@ -37,14 +40,14 @@ def upgrade() -> None:
         "login_throttles",
         sa.Column("key", sa.String(length=320), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("window_started_at", sa.DateTime(), nullable=False),
-        sa.Column("locked_until", sa.DateTime(), nullable=True),
+        sa.Column("window_started_at", TIMESTAMP, nullable=False),
+        sa.Column("locked_until", TIMESTAMP, nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttles")),
     )
     op.create_table(
         "setups",
         sa.Column("version", sa.String(length=32), nullable=False),
-        sa.Column("setup_at", sa.DateTime(), nullable=False),
+        sa.Column("setup_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("version", name=op.f("pk_setups")),
     )
     op.create_table(
@@ -53,17 +56,17 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("plan", sa.String(length=32), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tenants")),
     )
     op.create_table(
         "account_sessions",
         sa.Column("account_id", sa.String(length=36), nullable=False),
         sa.Column("refresh_token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("expires_at", TIMESTAMP, nullable=False),
+        sa.Column("revoked_at", TIMESTAMP, nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -96,8 +99,8 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=36), nullable=True),
         sa.Column("updated_by", sa.String(length=36), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
@@ -117,9 +120,9 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=32), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("inviter_id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.Column("accepted_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("expires_at", TIMESTAMP, nullable=False),
+        sa.Column("accepted_at", TIMESTAMP, nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -141,8 +144,8 @@ def upgrade() -> None:
         sa.Column("current", sa.Boolean(), nullable=False),
         sa.Column("invited_by", sa.String(length=36), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.id"],
@@ -176,8 +179,8 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("token_tail", sa.String(length=8), nullable=False),
         sa.Column("created_by", sa.String(length=36), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("last_used_at", TIMESTAMP, nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["app_id"], ["apps.id"], name=op.f("fk_api_tokens_app_id_apps"), ondelete="CASCADE"
@@ -203,8 +206,8 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("default_language", sa.String(length=32), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["app_id"], ["apps.id"], name=op.f("fk_sites_app_id_apps"), ondelete="CASCADE"
         ),

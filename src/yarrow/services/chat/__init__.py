@@ -1,0 +1,1 @@
+"""Chat, completion and agent apps: configuration, end users, conversations and generation."""
