@@ -172,3 +172,22 @@ async def test_guard_refuses_before_the_proxy_is_asked(
             await client.get(f"{origin.url}/never-sent")
     assert not await _logged(folder, "/never-sent", wait=0.5)
     assert origin.requests == []
+
+
+@pytest.mark.parametrize(
+    "target", ["https://127.0.0.1/", "https://10.0.0.1/", "https://localhost/"]
+)
+async def test_squid_refuses_tunnels_to_private_destinations(
+    squid: tuple[str, Path], target: str
+) -> None:
+    proxy, _ = squid
+    async with httpx.AsyncClient(proxy=proxy, trust_env=False, timeout=10) as client:
+        with pytest.raises(httpx.ProxyError, match="403"):
+            await client.get(target)
+
+
+async def test_squid_refuses_tunnels_to_other_ports(squid: tuple[str, Path]) -> None:
+    proxy, _ = squid
+    async with httpx.AsyncClient(proxy=proxy, trust_env=False, timeout=10) as client:
+        with pytest.raises(httpx.ProxyError, match="403"):
+            await client.get("https://127.0.0.2:8443/")
