@@ -1,4 +1,4 @@
-"""Content decoding with the size cap applied to the *decoded* bytes (no decompression bombs).
+"""Response bodies counted against the size cap *after* decoding (no decompression bombs).
 
 The guard asks for ``gzip, deflate`` only, decodes those itself while counting output bytes, and
 hands the client an identity-encoded body; any other ``Content-Encoding`` is refused, because a
@@ -8,7 +8,6 @@ hands the client an identity-encoded body; any other ``Content-Encoding`` is ref
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
 
 from yarrow.errors import UpstreamUnavailable
 from yarrow.net.errors import ResponseTooLarge
@@ -37,39 +36,62 @@ def needs_decoding(content_encoding: str) -> bool:
     )
 
 
-async def decoded(
-    raw: AsyncIterator[bytes], content_encoding: str, max_bytes: int
-) -> AsyncIterator[bytes]:
-    """Decode ``raw`` (gzip or deflate), refusing more than ``max_bytes`` of output."""
-    encoding = content_encoding.strip().lower()
-    gzip = encoding in _GZIP
-    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
-    first = True
-    produced = 0
-    async for chunk in raw:
+class BodyMeter:
+    """Counts (and, for gzip/deflate, decodes) a body; refuses more than ``max_bytes``.
+
+    Both the raw bytes received and the decoded bytes handed on are capped.
+    """
+
+    def __init__(self, max_bytes: int, content_encoding: str = "") -> None:
+        self._max = max_bytes
+        self._raw = 0
+        self._out = 0
+        encoding = content_encoding.strip().lower()
+        self._decode = needs_decoding(encoding)
+        self._gzip = encoding in _GZIP
+        self._first = True
+        self._decoder = self._new_decoder()
+
+    def _new_decoder(self) -> zlib._Decompress:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS if self._gzip else zlib.MAX_WBITS)
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The decoded bytes of ``chunk`` (possibly none)."""
+        self._raw += len(chunk)
+        if self._raw > self._max:
+            raise ResponseTooLarge(f"The response is larger than {self._max} bytes.")
+        if not self._decode:
+            self._out += len(chunk)
+            return [chunk] if chunk else []
+        out: list[bytes] = []
         data = chunk
         while data:
             try:
-                out = decoder.decompress(data, max_bytes - produced + 1)
+                piece = self._decoder.decompress(data, self._max - self._out + 1)
             except zlib.error as exc:
-                if first and not gzip:  # deflate sent without the zlib header
-                    decoder = zlib.decompressobj(-zlib.MAX_WBITS)
-                    first = False
+                if self._first and not self._gzip:  # deflate sent without the zlib header
+                    self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self._first = False
                     continue
                 raise UnsupportedContentEncoding("The compressed body is corrupt.") from exc
-            first = False
-            produced += len(out)
-            if produced > max_bytes:
-                raise ResponseTooLarge(f"The decoded response is larger than {max_bytes} bytes.")
-            if out:
-                yield out
-            data = decoder.unconsumed_tail
-            if decoder.eof and decoder.unused_data:  # another gzip member follows
-                data = decoder.unused_data
-                decoder = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
-    tail = decoder.flush()
-    produced += len(tail)
-    if produced > max_bytes:
-        raise ResponseTooLarge(f"The decoded response is larger than {max_bytes} bytes.")
-    if tail:
-        yield tail
+            self._first = False
+            self._count(piece, out)
+            data = self._decoder.unconsumed_tail
+            if self._decoder.eof and self._decoder.unused_data:  # another gzip member
+                data = self._decoder.unused_data
+                self._decoder = self._new_decoder()
+        return out
+
+    def finish(self) -> list[bytes]:
+        """Whatever the decoder still holds, once the body has ended."""
+        out: list[bytes] = []
+        if self._decode:
+            self._count(self._decoder.flush(), out)
+        return out
+
+    def _count(self, piece: bytes, out: list[bytes]) -> None:
+        self._out += len(piece)
+        if self._out > self._max:
+            raise ResponseTooLarge(f"The decoded response is larger than {self._max} bytes.")
+        if piece:
+            out.append(piece)

@@ -1,9 +1,9 @@
-"""The SSRF guard as httpx transports.
+"""The SSRF guard as asynchronous httpx transports.
 
 :class:`SsrfGuardTransport` wraps any inner transport: it refuses non-http(s) URLs and hosts
 whose addresses the policy refuses (resolving names when ``check_names`` is set, i.e. when an
-egress proxy does the connecting), and caps every response's size and total time. Redirects
-are followed by the client, so every hop comes through here again and is checked.
+egress proxy does the connecting), and caps every response's size (after decoding) and total
+time. Redirects are followed by the client, so every hop comes through here again.
 
 :class:`PinnedHTTPTransport` is the inner transport for direct connections: its connection pool
 resolves a host once, checks *every* address, and connects only to the checked address, so no
@@ -17,32 +17,32 @@ import ssl
 import time
 import typing
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import anyio
 import httpcore
 import httpx
 
 from yarrow.net.addresses import AddressPolicy, IPAddress, parse_ip_literal
-from yarrow.net.decoding import (
-    ACCEPT_ENCODING,
-    UnsupportedContentEncoding,
-    decoded,
-    needs_decoding,
+from yarrow.net.checks import (
+    ALLOWED_SCHEMES,
+    DEFAULT_POOL,
+    FetchLimits,
+    judge,
+    prepare_request,
+    response_body_plan,
 )
-from yarrow.net.errors import BlockedDestination, FetchTimeout, InvalidUrl, ResponseTooLarge
+from yarrow.net.decoding import BodyMeter
+from yarrow.net.errors import BlockedDestination, FetchTimeout
 from yarrow.net.resolver import Resolver
 
-ALLOWED_SCHEMES = frozenset({"http", "https"})
-DEFAULT_POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-
-
-@dataclass(frozen=True)
-class FetchLimits:
-    """Caps on one request: total seconds (connect to last body byte) and body bytes."""
-
-    total_timeout: float = 30.0
-    max_response_bytes: int = 10 * 1024 * 1024
+__all__ = [
+    "ALLOWED_SCHEMES",
+    "FetchLimits",
+    "GuardedNetworkBackend",
+    "PinnedHTTPTransport",
+    "SsrfGuardTransport",
+    "check_addresses",
+]
 
 
 async def check_addresses(
@@ -51,13 +51,7 @@ async def check_addresses(
     """The addresses of ``host``, all allowed by ``policy``; else ``BlockedDestination``."""
     literal = parse_ip_literal(host)
     addresses = [literal] if literal is not None else await resolver.resolve(host, port)
-    for address in addresses:
-        reason = policy.refusal(address)
-        if reason is not None:
-            raise BlockedDestination(
-                f"Refusing to connect to {host!r}: it resolves to {address}, {reason}."
-            )
-    return addresses
+    return judge(host, addresses, policy)
 
 
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
@@ -151,50 +145,25 @@ class SsrfGuardTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         deadline = time.monotonic() + self._limits.total_timeout
-        url = request.url
-        if url.scheme not in ALLOWED_SCHEMES:
-            raise InvalidUrl(f"Only http and https URLs can be fetched, not {url.scheme!r}.")
-        host = url.host
-        if not host:
-            raise InvalidUrl("The URL has no host.")
-        port = url.port or (443 if url.scheme == "https" else 80)
-        if self._check_names or parse_ip_literal(host) is not None:
-            await check_addresses(host, port, self._policy, self._resolver)
-        request.headers["Accept-Encoding"] = ACCEPT_ENCODING
+        host, port, literal = prepare_request(request)
+        if literal is not None:
+            judge(host, [literal], self._policy)
+        elif self._check_names:
+            judge(host, await self._resolver.resolve(host, port), self._policy)
         try:
             with anyio.fail_after(max(deadline - time.monotonic(), 0.001)):
                 response = await self._inner.handle_async_request(request)
         except TimeoutError as exc:
             raise FetchTimeout() from exc
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self._limits.max_response_bytes:
-            await response.aclose()
-            raise ResponseTooLarge(
-                f"The response declares {declared} bytes; the limit is "
-                f"{self._limits.max_response_bytes}."
-            )
-        encoding = response.headers.get("content-encoding", "")
         try:
-            decode = needs_decoding(encoding)
-        except UnsupportedContentEncoding:
+            headers, meter = response_body_plan(response, self._limits)
+        except BaseException:
             await response.aclose()
             raise
-        headers = response.headers
-        if decode:  # the client receives identity-encoded bytes, decoded under the cap
-            headers = httpx.Headers(
-                [
-                    (k, v)
-                    for k, v in response.headers.multi_items()
-                    if k.lower() not in ("content-encoding", "content-length")
-                ]
-            )
-        stream = _CappedStream(
-            response, deadline, self._limits.max_response_bytes, encoding if decode else ""
-        )
         return httpx.Response(
             status_code=response.status_code,
             headers=headers,
-            stream=stream,
+            stream=_CappedStream(response, deadline, meter),
             extensions=response.extensions,
             request=request,
         )
@@ -204,26 +173,14 @@ class SsrfGuardTransport(httpx.AsyncBaseTransport):
 
 
 class _CappedStream(httpx.AsyncByteStream):
-    """The inner response body, refused past a byte count or a deadline."""
+    """The inner response body, metered, refused past the deadline."""
 
-    def __init__(
-        self, response: httpx.Response, deadline: float, max_bytes: int, encoding: str = ""
-    ) -> None:
+    def __init__(self, response: httpx.Response, deadline: float, meter: BodyMeter) -> None:
         self._response = response
         self._deadline = deadline
-        self._max_bytes = max_bytes
-        self._encoding = encoding
+        self._meter = meter
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        if not self._encoding:
-            async for chunk in self._raw():
-                yield chunk
-            return
-        async for chunk in decoded(self._raw(), self._encoding, self._max_bytes):
-            yield chunk
-
-    async def _raw(self) -> AsyncIterator[bytes]:
-        received = 0
         body = self._response.stream
         if not isinstance(body, httpx.AsyncByteStream):
             raise TypeError("the inner transport returned a synchronous body")
@@ -234,13 +191,13 @@ class _CappedStream(httpx.AsyncByteStream):
                 with anyio.fail_after(max(remaining, 0.001)):
                     chunk = await iterator.__anext__()
             except StopAsyncIteration:
-                return
+                break
             except TimeoutError as exc:
                 raise FetchTimeout("The remote server did not send its body in time.") from exc
-            received += len(chunk)
-            if received > self._max_bytes:
-                raise ResponseTooLarge(f"The response is larger than {self._max_bytes} bytes.")
-            yield chunk
+            for piece in self._meter.feed(chunk):
+                yield piece
+        for piece in self._meter.finish():
+            yield piece
 
     async def aclose(self) -> None:
         await self._response.aclose()
