@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.cli.conftest import Cli
+from tests.live import Cli
 
 
 def _setup(cli: Cli) -> dict[str, str]:

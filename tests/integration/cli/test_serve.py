@@ -4,58 +4,13 @@ shuts down cleanly on SIGTERM. `yarrow api` refuses to run without a real secret
 from __future__ import annotations
 
 import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.cli.conftest import YARROW, Cli, free_port
-
-
-class Served:
-    """A ``yarrow serve`` child whose output goes to files (no pipes to fill or leak)."""
-
-    def __init__(self, cli: Cli, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.out_path = cli.cwd / f"serve-{port}.out"
-        self.err_path = cli.cwd / f"serve-{port}.err"
-        with self.out_path.open("w") as out, self.err_path.open("w") as err:
-            self.proc = subprocess.Popen(
-                [*YARROW, "serve", "--port", str(port)],
-                env=cli.env,
-                cwd=cli.cwd,
-                stdout=out,
-                stderr=err,
-                text=True,
-            )
-
-    @property
-    def stdout(self) -> str:
-        return self.out_path.read_text()
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        _wait_ready(self.url, self.proc, self.err_path, timeout)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[str], err: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, err.read_text()
-        try:
-            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not become ready")
+from tests.live import Cli, Served, free_port
 
 
 @pytest.fixture
