@@ -89,6 +89,12 @@ class FileReader(Protocol):
     async def extract_text(self, file: Mapping[str, Any]) -> str: ...
 
 
+class FileStore(Protocol):
+    """Stores bytes a node produced (an HTTP download) and returns a Dify file mapping."""
+
+    async def save(self, content: bytes, *, filename: str, mime_type: str) -> dict[str, Any]: ...
+
+
 # -- chat models ------------------------------------------------------------------------
 
 
@@ -232,6 +238,7 @@ class WorkflowServices:
     code: CodeExecutor | None = None
     http: HttpClient | None = None
     files: FileReader | None = None
+    file_store: FileStore | None = None
     chat: ChatModelInvoker | None = None
     memory: ConversationMemory | None = None
     knowledge: KnowledgeRetriever | None = None

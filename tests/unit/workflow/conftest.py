@@ -116,10 +116,11 @@ class FakeHttp:
     status: int = 200
     body: bytes = b'{"ok": true}'
     requests: list[HttpRequest] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         self.requests.append(request)
-        return HttpResponse(self.status, {"content-type": "application/json"}, self.body)
+        return HttpResponse(self.status, self.headers, self.body)
 
 
 @dataclass

@@ -730,3 +730,46 @@ async def test_every_node_type_survives_empty_or_junk_config(
     assert result.status in ("succeeded", "failed")
     if result.status == "failed":
         assert result.error and "Internal error" not in result.error
+
+
+class FakeFileStore:
+    def __init__(self) -> None:
+        self.saved: list[tuple[bytes, str, str]] = []
+
+    async def save(self, content: bytes, *, filename: str, mime_type: str) -> dict[str, Any]:
+        self.saved.append((content, filename, mime_type))
+        return file_var(filename, "image")
+
+
+@pytest.mark.parametrize(
+    ("headers", "is_file", "name"),
+    [
+        ({"content-type": "image/png"}, True, "logo.png"),
+        (
+            {
+                "content-type": "application/octet-stream",
+                "content-disposition": 'attachment; filename="r.bin"',
+            },
+            True,
+            "r.bin",
+        ),
+        ({"content-type": "text/plain", "content-disposition": "attachment"}, True, "logo.png"),
+        ({"content-type": "application/json; charset=utf-8"}, False, None),
+        ({"content-type": "application/vnd.api+json"}, False, None),
+        ({}, False, None),
+    ],
+)
+async def test_http_file_responses_are_stored(
+    headers: dict[str, str], is_file: bool, name: str | None
+) -> None:
+    store = FakeFileStore()
+    http = FakeHttp(body=b"\x89PNG", headers=headers)
+    data, _ = await run_one(
+        {"type": "http-request", "method": "get", "url": "https://a.example/img/logo.png?x=1"},
+        Services(http=http, file_store=store),
+    )
+    if is_file:
+        assert data["outputs"]["body"] == "" and len(data["outputs"]["files"]) == 1
+        assert store.saved[0][:2] == (b"\x89PNG", name)
+    else:
+        assert data["outputs"]["files"] == [] and store.saved == []

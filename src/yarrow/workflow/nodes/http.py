@@ -5,6 +5,8 @@ Authorization ``api-key`` adds ``Authorization: Bearer <key>``, ``Basic <base64>
 header. Body types: none, json, raw-text, x-www-form-urlencoded, form-data (text and file items)
 and binary (a file variable); a legacy string ``data`` is accepted. A non-2xx answer fails the node
 only when it has retries or an error strategy (as Dify), otherwise it is an ordinary output.
+A file answer (an attachment, or a non-text content type) is saved through the ``file_store``
+collaborator and returned in ``files`` with an empty ``body``; without a store it stays text.
 """
 
 from __future__ import annotations
@@ -57,11 +59,21 @@ class HttpRequestNode(Node):
         client = service(ctx.services.http, "HTTP client", self)
         request = await self.build_request(ctx)
         response = await client.send(request)
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        files: list[dict[str, Any]] = []
+        body = response.text
+        if ctx.services.file_store is not None and is_file_response(headers):
+            mime = headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+            name = _filename(headers, request.url)
+            files = [
+                await ctx.services.file_store.save(response.content, filename=name, mime_type=mime)
+            ]
+            body = ""
         outputs = {
             "status_code": response.status_code,
-            "body": response.text,
+            "body": body,
             "headers": dict(response.headers),
-            "files": [],
+            "files": files,
         }
         process = {"request": f"{request.method.upper()} {request.url}"}
         retry = self.data.get("retry_config") or {}
@@ -181,6 +193,40 @@ class HttpRequestNode(Node):
         reader = service(ctx.services.files, "file reader", self)
         content: bytes = await reader.read_bytes(file)
         return content
+
+
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "application/yaml",
+    "application/graphql",
+    "application/ld+json",
+    "application/problem+json",
+    "application/x-ndjson",
+)
+
+
+def is_file_response(headers: Mapping[str, str]) -> bool:
+    """Dify's rule: an attachment, or a content type that is not text-like, is a file."""
+    if "attachment" in headers.get("content-disposition", "").lower():
+        return True
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if not content_type:
+        return False
+    return not (content_type.startswith(_TEXT_TYPES) or content_type.endswith(("+json", "+xml")))
+
+
+def _filename(headers: Mapping[str, str], url: str) -> str:
+    disposition = headers.get("content-disposition", "")
+    for part in disposition.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename" and value.strip('"'):
+            return value.strip('"')
+    tail = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return tail or "download"
 
 
 def _body_text(data: Any) -> str:
