@@ -1,22 +1,29 @@
-"""Build the SSRF-guarded ``httpx.AsyncClient``: the only way to fetch a user-supplied URL.
+"""Build the SSRF-guarded httpx clients: the only way to fetch a user-supplied URL.
 
-Direct mode (no ``SSRF_PROXY_*``): connections are pinned to checked addresses by
-:class:`~yarrow.net.transport.PinnedHTTPTransport`. Proxy mode: requests go to the egress proxy
-(the squid we ship refuses private destinations itself); the guard also resolves and checks the
-target first, so a misconfigured proxy does not open a hole. Either way every redirect hop is
-checked, and responses are capped in size and total time.
+Direct mode (no ``SSRF_PROXY_*``): connections are pinned to checked addresses by the pinned
+transports. Proxy mode: requests go to the egress proxy (the squid we ship refuses private
+destinations itself); the guard also resolves and checks the target first, so a misconfigured
+proxy does not open a hole. Either way every redirect hop is checked, and responses are capped
+in (decoded) size and total time.
+
+Errors raised by requests: ``InvalidUrl`` and ``BlockedDestination`` (400),
+``ResponseTooLarge`` (413), ``FetchTimeout`` and ``UnsupportedContentEncoding`` (503), plus
+httpx's own transport errors (``httpx.ConnectError``, ``httpx.TooManyRedirects``, ...).
 """
 
 from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from yarrow.net.addresses import AddressPolicy
-from yarrow.net.resolver import Resolver, SystemResolver
-from yarrow.net.transport import FetchLimits, PinnedHTTPTransport, SsrfGuardTransport
+from yarrow.net.checks import FetchLimits
+from yarrow.net.resolver import BlockingResolver, Resolver, SystemResolver
+from yarrow.net.sync_transport import PinnedHTTPSyncTransport, SsrfGuardSyncTransport
+from yarrow.net.transport import PinnedHTTPTransport, SsrfGuardTransport
 from yarrow.settings.ssrf import SsrfSettings
 
 
@@ -29,6 +36,52 @@ class ClientOptions:
     follow_redirects: bool = True
 
 
+@dataclass(frozen=True)
+class _Plan:
+    policy: AddressPolicy
+    limits: FetchLimits
+    pool: httpx.Limits
+    context: ssl.SSLContext
+    retries: int
+    http_proxy: str | None
+    https_proxy: str | None
+    client_kwargs: dict[str, Any]
+
+
+def _plan(
+    settings: SsrfSettings, options: ClientOptions | None, ssl_context: ssl.SSLContext | None
+) -> _Plan:
+    options = options or ClientOptions()
+    return _Plan(
+        policy=AddressPolicy.from_strings(settings.allowed_networks),
+        limits=FetchLimits(
+            total_timeout=options.total_timeout or settings.yarrow_ssrf_total_time_out,
+            max_response_bytes=options.max_response_bytes
+            or settings.http_request_node_max_binary_size,
+        ),
+        pool=httpx.Limits(
+            max_connections=settings.ssrf_pool_max_connections,
+            max_keepalive_connections=settings.ssrf_pool_max_keepalive_connections,
+            keepalive_expiry=settings.ssrf_pool_keepalive_expiry,
+        ),
+        context=ssl_context or ssl.create_default_context(),
+        retries=settings.ssrf_default_max_retries,
+        http_proxy=settings.ssrf_proxy_http_url or settings.ssrf_proxy_all_url,
+        https_proxy=settings.ssrf_proxy_https_url or settings.ssrf_proxy_all_url,
+        client_kwargs={
+            "timeout": httpx.Timeout(
+                settings.ssrf_default_time_out,
+                connect=settings.ssrf_default_connect_time_out,
+                read=settings.ssrf_default_read_time_out,
+                write=settings.ssrf_default_write_time_out,
+            ),
+            "follow_redirects": options.follow_redirects,
+            "max_redirects": settings.yarrow_ssrf_max_redirects,
+            "trust_env": False,
+        },
+    )
+
+
 def build_ssrf_client(
     settings: SsrfSettings,
     *,
@@ -36,60 +89,84 @@ def build_ssrf_client(
     options: ClientOptions | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` that refuses private destinations (see module docstring).
-
-    Errors raised by requests: ``InvalidUrl`` and ``BlockedDestination`` (400),
-    ``ResponseTooLarge`` (413), ``FetchTimeout`` (503), plus httpx's own transport errors.
-    """
-    options = options or ClientOptions()
+    """An ``httpx.AsyncClient`` that refuses private destinations (see module docstring)."""
+    plan = _plan(settings, options, ssl_context)
     resolver = resolver or SystemResolver()
-    policy = AddressPolicy.from_strings(settings.allowed_networks)
-    limits = FetchLimits(
-        total_timeout=options.total_timeout or settings.yarrow_ssrf_total_time_out,
-        max_response_bytes=options.max_response_bytes or settings.http_request_node_max_binary_size,
-    )
-    pool = httpx.Limits(
-        max_connections=settings.ssrf_pool_max_connections,
-        max_keepalive_connections=settings.ssrf_pool_max_keepalive_connections,
-        keepalive_expiry=settings.ssrf_pool_keepalive_expiry,
-    )
-    context = ssl_context or ssl.create_default_context()
 
     def guard(proxy: str | None) -> SsrfGuardTransport:
         inner: httpx.AsyncBaseTransport
         if proxy:
             inner = httpx.AsyncHTTPTransport(
                 proxy=proxy,
-                verify=context,
+                verify=plan.context,
                 trust_env=False,
-                limits=pool,
-                retries=settings.ssrf_default_max_retries,
+                limits=plan.pool,
+                retries=plan.retries,
             )
         else:
             inner = PinnedHTTPTransport(
-                policy,
+                plan.policy,
                 resolver,
-                ssl_context=context,
-                limits=pool,
-                connect_retries=settings.ssrf_default_max_retries,
+                ssl_context=plan.context,
+                limits=plan.pool,
+                connect_retries=plan.retries,
             )
         return SsrfGuardTransport(
-            inner, policy=policy, resolver=resolver, limits=limits, check_names=bool(proxy)
+            inner,
+            policy=plan.policy,
+            resolver=resolver,
+            limits=plan.limits,
+            check_names=bool(proxy),
         )
 
-    http_guard = guard(settings.ssrf_proxy_http_url or settings.ssrf_proxy_all_url)
-    https_guard = guard(settings.ssrf_proxy_https_url or settings.ssrf_proxy_all_url)
-    timeout = httpx.Timeout(
-        settings.ssrf_default_time_out,
-        connect=settings.ssrf_default_connect_time_out,
-        read=settings.ssrf_default_read_time_out,
-        write=settings.ssrf_default_write_time_out,
-    )
+    http_guard, https_guard = guard(plan.http_proxy), guard(plan.https_proxy)
     return httpx.AsyncClient(
         transport=http_guard,
         mounts={"http://": http_guard, "https://": https_guard},
-        timeout=timeout,
-        follow_redirects=options.follow_redirects,
-        max_redirects=settings.yarrow_ssrf_max_redirects,
-        trust_env=False,
+        **plan.client_kwargs,
+    )
+
+
+def build_ssrf_sync_client(
+    settings: SsrfSettings,
+    *,
+    resolver: BlockingResolver | None = None,
+    options: ClientOptions | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.Client:
+    """The blocking twin of :func:`build_ssrf_client` (same checks; see ``sync_transport``)."""
+    plan = _plan(settings, options, ssl_context)
+    resolver = resolver or SystemResolver()
+
+    def guard(proxy: str | None) -> SsrfGuardSyncTransport:
+        inner: httpx.BaseTransport
+        if proxy:
+            inner = httpx.HTTPTransport(
+                proxy=proxy,
+                verify=plan.context,
+                trust_env=False,
+                limits=plan.pool,
+                retries=plan.retries,
+            )
+        else:
+            inner = PinnedHTTPSyncTransport(
+                plan.policy,
+                resolver,
+                ssl_context=plan.context,
+                limits=plan.pool,
+                connect_retries=plan.retries,
+            )
+        return SsrfGuardSyncTransport(
+            inner,
+            policy=plan.policy,
+            resolver=resolver,
+            limits=plan.limits,
+            check_names=bool(proxy),
+        )
+
+    http_guard, https_guard = guard(plan.http_proxy), guard(plan.https_proxy)
+    return httpx.Client(
+        transport=http_guard,
+        mounts={"http://": http_guard, "https://": https_guard},
+        **plan.client_kwargs,
     )

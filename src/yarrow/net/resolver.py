@@ -20,22 +20,41 @@ class Resolver(Protocol):
         ...
 
 
+class BlockingResolver(Protocol):
+    """The same, for the blocking client."""
+
+    def resolve_blocking(self, host: str, port: int) -> list[IPAddress]:
+        """Every address of ``host``; raises ``InvalidUrl`` when the name does not resolve."""
+        ...
+
+
 class SystemResolver:
-    """``getaddrinfo`` in a worker thread (what a plain socket connection would use)."""
+    """``getaddrinfo`` (what a plain socket connection would use); async calls use a thread."""
 
     async def resolve(self, host: str, port: int) -> list[IPAddress]:
         try:
             infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise InvalidUrl(f"Host {host!r} does not resolve.") from exc
-        addresses: list[IPAddress] = []
-        for _family, _type, _proto, _canon, sockaddr in infos:
-            address = parse_ip_literal(str(sockaddr[0]))
-            if address is not None and address not in addresses:
-                addresses.append(address)
-        if not addresses:
-            raise InvalidUrl(f"Host {host!r} does not resolve.")
-        return addresses
+        return _addresses(host, [info[4][0] for info in infos])
+
+    def resolve_blocking(self, host: str, port: int) -> list[IPAddress]:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise InvalidUrl(f"Host {host!r} does not resolve.") from exc
+        return _addresses(host, [info[4][0] for info in infos])
+
+
+def _addresses(host: str, texts: Iterable[object]) -> list[IPAddress]:
+    addresses: list[IPAddress] = []
+    for text in texts:
+        address = parse_ip_literal(str(text))
+        if address is not None and address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise InvalidUrl(f"Host {host!r} does not resolve.")
+    return addresses
 
 
 class StaticResolver:
@@ -50,6 +69,9 @@ class StaticResolver:
         self.lookups: list[str] = []
 
     async def resolve(self, host: str, port: int) -> list[IPAddress]:
+        return self.resolve_blocking(host, port)
+
+    def resolve_blocking(self, host: str, port: int) -> list[IPAddress]:
         key = host.lower().rstrip(".")
         self.lookups.append(key)
         found = self._answers.get(key)

@@ -21,7 +21,12 @@ import httpx
 import pytest
 
 from tests.integration.net.conftest import Origin
-from yarrow.net import BlockedDestination, StaticResolver, build_ssrf_client
+from yarrow.net import (
+    BlockedDestination,
+    StaticResolver,
+    build_ssrf_client,
+    build_ssrf_sync_client,
+)
 from yarrow.settings.ssrf import SsrfSettings
 
 SHIPPED = Path(__file__).parents[3] / "deploy" / "squid" / "squid.conf"
@@ -191,3 +196,17 @@ async def test_squid_refuses_tunnels_to_other_ports(squid: tuple[str, Path]) -> 
     async with httpx.AsyncClient(proxy=proxy, trust_env=False, timeout=10) as client:
         with pytest.raises(httpx.ProxyError, match="403"):
             await client.get("https://127.0.0.2:8443/")
+
+
+def test_blocking_client_goes_through_the_proxy_too(
+    squid: tuple[str, Path], origin: Origin, other_origin: Origin
+) -> None:
+    proxy, _ = squid
+    settings = SsrfSettings.model_validate(
+        {"ssrf_proxy_all_url": proxy, "yarrow_ssrf_allowed_networks": "127.0.0.0/30"}
+    )
+    with build_ssrf_sync_client(settings) as client:
+        assert client.get(f"{other_origin.url}/sync-via-proxy").status_code == 200
+        assert client.get(f"{origin.url}/sync-app-allowed").status_code == 403
+    assert origin.requests == []
+    assert [path for path, _ in other_origin.requests] == ["/sync-via-proxy"]
