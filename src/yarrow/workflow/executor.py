@@ -172,17 +172,22 @@ class GraphExecutor:
                 await self.coordinator.on_skipped(skipped)
         return ready
 
-    def _check_target(self, node_id: str, ready: list[str], skipped: list[str]) -> None:
-        states = [self.edge_state.get(e.id, 0) for e in self.graph.in_edges[node_id]]
-        if 0 in states:
-            return
-        if TAKEN in states:
-            ready.append(node_id)
-            return
-        skipped.append(node_id)
-        for edge in self.graph.out_edges[node_id]:
-            self.edge_state[edge.id] = SKIPPED
-            self._check_target(edge.target, ready, skipped)
+    def _check_target(self, target: str, ready: list[str], skipped: list[str]) -> None:
+        """Mark ``target`` ready or skipped once its incoming edges are all decided; skips
+        propagate downstream (iteratively: long skipped chains cannot overflow the stack)."""
+        pending = [target]
+        while pending:
+            node_id = pending.pop()
+            states = [self.edge_state.get(e.id, 0) for e in self.graph.in_edges[node_id]]
+            if 0 in states:
+                continue
+            if TAKEN in states:
+                ready.append(node_id)
+                continue
+            skipped.append(node_id)
+            for edge in self.graph.out_edges[node_id]:
+                self.edge_state[edge.id] = SKIPPED
+                pending.append(edge.target)
 
     # -- one node ------------------------------------------------------------------------
     async def _run_node(self, node_id: str, predecessor: str | None) -> _Outcome:

@@ -173,29 +173,28 @@ class Graph:
         return order
 
     def _find_cycle(self) -> list[str]:
-        state: dict[str, int] = {}
-        stack: list[str] = []
-
-        def visit(node_id: str) -> list[str]:
-            state[node_id] = 1
-            stack.append(node_id)
-            for edge in self.out_edges[node_id]:
-                if state.get(edge.target) == 1:
-                    return [*stack[stack.index(edge.target) :], edge.target]
-                if edge.target not in state:
-                    found = visit(edge.target)
-                    if found:
-                        return found
-            stack.pop()
-            state[node_id] = 2
+        """A cycle as a node path, or []; iterative, so huge graphs cannot overflow the stack."""
+        indegree = {k: len(v) for k, v in self.in_edges.items()}
+        queue = [k for k, d in indegree.items() if d == 0]
+        while queue:
+            for edge in self.out_edges[queue.pop()]:
+                indegree[edge.target] -= 1
+                if indegree[edge.target] == 0:
+                    queue.append(edge.target)
+        remaining = {k for k, d in indegree.items() if d > 0}
+        if not remaining:
             return []
-
-        for node_id in self.nodes:
-            if node_id not in state:
-                found = visit(node_id)
-                if found:
-                    return found
-        return []
+        # Every remaining node has a remaining predecessor: walk back until a node repeats.
+        node = min(remaining)
+        position: dict[str, int] = {}
+        path: list[str] = []
+        while node not in position:
+            position[node] = len(path)
+            path.append(node)
+            node = next(e.source for e in self.in_edges[node] if e.source in remaining)
+        cycle = path[position[node] :]
+        cycle.reverse()
+        return [*cycle, cycle[0]]
 
 
 def _node_spec(item: Any, warnings: list[str]) -> NodeSpec | None:

@@ -99,26 +99,27 @@ class ResponseCoordinator:
 
     # -- internals -----------------------------------------------------------------------
     async def _refresh(self) -> None:
-        memo: dict[str, bool] = {}
-        for node_id in [n for n in self._pending if self._certain(n, memo)]:
+        for node_id in [n for n in self._pending if self._certain(n)]:
             self._queue.append(self._pending.pop(node_id))
         await self._advance()
 
-    def _certain(self, node_id: str, memo: dict[str, bool]) -> bool:
-        if node_id in memo:
-            return memo[node_id]
-        memo[node_id] = False
-        result = node_id == self.graph.root_id
-        for edge in self.graph.in_edges[node_id]:
-            if result:
-                break
-            state = self.edge_state.get(edge.id, 0)
-            if state == TAKEN:
-                result = True
-            elif state == 0 and not self.graph.nodes[edge.source].is_branch:
-                result = self._certain(edge.source, memo)
-        memo[node_id] = result
-        return result
+    def _certain(self, node_id: str) -> bool:
+        """Some path from the root reaches ``node_id`` over taken edges, or undecided edges
+        leaving non-branch nodes (searched backwards, iteratively)."""
+        stack, seen = [node_id], {node_id}
+        while stack:
+            current = stack.pop()
+            if current == self.graph.root_id:
+                return True
+            for edge in self.graph.in_edges[current]:
+                state = self.edge_state.get(edge.id, 0)
+                if state == TAKEN:
+                    return True
+                source = edge.source
+                if state == 0 and source not in seen and not self.graph.nodes[source].is_branch:
+                    seen.add(source)
+                    stack.append(source)
+        return False
 
     async def _advance(self) -> None:
         while self._queue:

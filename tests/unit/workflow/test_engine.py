@@ -493,3 +493,40 @@ async def test_consumer_leaving_early_cancels_the_run() -> None:
             break
     await stream.aclose()
     assert cancelled.is_set()
+
+
+async def test_very_long_graphs_do_not_overflow_the_stack() -> None:
+    length = 3000
+    cases = [
+        {
+            "case_id": "never",
+            "conditions": [
+                {"variable_selector": ["s", "x"], "comparison_operator": "=", "value": "-1"}
+            ],
+        }
+    ]
+    chain = [node(f"n{i}", "variable-aggregator", variables=[["s", "x"]]) for i in range(length)]
+    nodes = [
+        START,
+        node("if", "if-else", cases=cases),
+        *chain,
+        node("a", "answer", answer="{{#n0.output#}}"),
+        end(),
+    ]
+    edges = [edge("s", "if"), edge("if", "n0", "never"), edge("if", "e", "false")]
+    edges += [edge(f"n{i}", f"n{i + 1}") for i in range(length - 1)]
+    edges += [edge(f"n{length - 1}", "a"), edge("a", "e")]
+    g = graph(nodes, edges)
+    assert g.errors == []
+    _, result = await run_graph(g, inputs={"x": 1}, limits=EngineLimits(max_steps=10000))
+    assert result.status == "succeeded" and result.total_steps == 3
+    loop = [START, *chain, end()]
+    cyclic = graph(
+        loop,
+        [
+            edge("s", "n0"),
+            *[edge(f"n{i}", f"n{i + 1}") for i in range(length - 1)],
+            edge(f"n{length - 1}", "n0"),
+        ],
+    )
+    assert any("cycle" in e for e in cyclic.errors)
