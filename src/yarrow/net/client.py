@@ -82,6 +82,40 @@ def _plan(
     )
 
 
+def _guards(plan: _Plan, resolver: Any, blocking: bool) -> tuple[Any, Any]:
+    """The guard transports for http:// and https:// (each direct or through its proxy)."""
+    proxy_cls: Any = httpx.HTTPTransport if blocking else httpx.AsyncHTTPTransport
+    pinned_cls: Any = PinnedHTTPSyncTransport if blocking else PinnedHTTPTransport
+    guard_cls: Any = SsrfGuardSyncTransport if blocking else SsrfGuardTransport
+
+    def guard(proxy: str | None) -> Any:
+        if proxy:
+            inner = proxy_cls(
+                proxy=proxy,
+                verify=plan.context,
+                trust_env=False,
+                limits=plan.pool,
+                retries=plan.retries,
+            )
+        else:
+            inner = pinned_cls(
+                plan.policy,
+                resolver,
+                ssl_context=plan.context,
+                limits=plan.pool,
+                connect_retries=plan.retries,
+            )
+        return guard_cls(
+            inner,
+            policy=plan.policy,
+            resolver=resolver,
+            limits=plan.limits,
+            check_names=bool(proxy),
+        )
+
+    return guard(plan.http_proxy), guard(plan.https_proxy)
+
+
 def build_ssrf_client(
     settings: SsrfSettings,
     *,
@@ -91,35 +125,7 @@ def build_ssrf_client(
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` that refuses private destinations (see module docstring)."""
     plan = _plan(settings, options, ssl_context)
-    resolver = resolver or SystemResolver()
-
-    def guard(proxy: str | None) -> SsrfGuardTransport:
-        inner: httpx.AsyncBaseTransport
-        if proxy:
-            inner = httpx.AsyncHTTPTransport(
-                proxy=proxy,
-                verify=plan.context,
-                trust_env=False,
-                limits=plan.pool,
-                retries=plan.retries,
-            )
-        else:
-            inner = PinnedHTTPTransport(
-                plan.policy,
-                resolver,
-                ssl_context=plan.context,
-                limits=plan.pool,
-                connect_retries=plan.retries,
-            )
-        return SsrfGuardTransport(
-            inner,
-            policy=plan.policy,
-            resolver=resolver,
-            limits=plan.limits,
-            check_names=bool(proxy),
-        )
-
-    http_guard, https_guard = guard(plan.http_proxy), guard(plan.https_proxy)
+    http_guard, https_guard = _guards(plan, resolver or SystemResolver(), blocking=False)
     return httpx.AsyncClient(
         transport=http_guard,
         mounts={"http://": http_guard, "https://": https_guard},
@@ -136,35 +142,7 @@ def build_ssrf_sync_client(
 ) -> httpx.Client:
     """The blocking twin of :func:`build_ssrf_client` (same checks; see ``sync_transport``)."""
     plan = _plan(settings, options, ssl_context)
-    resolver = resolver or SystemResolver()
-
-    def guard(proxy: str | None) -> SsrfGuardSyncTransport:
-        inner: httpx.BaseTransport
-        if proxy:
-            inner = httpx.HTTPTransport(
-                proxy=proxy,
-                verify=plan.context,
-                trust_env=False,
-                limits=plan.pool,
-                retries=plan.retries,
-            )
-        else:
-            inner = PinnedHTTPSyncTransport(
-                plan.policy,
-                resolver,
-                ssl_context=plan.context,
-                limits=plan.pool,
-                connect_retries=plan.retries,
-            )
-        return SsrfGuardSyncTransport(
-            inner,
-            policy=plan.policy,
-            resolver=resolver,
-            limits=plan.limits,
-            check_names=bool(proxy),
-        )
-
-    http_guard, https_guard = guard(plan.http_proxy), guard(plan.https_proxy)
+    http_guard, https_guard = _guards(plan, resolver or SystemResolver(), blocking=True)
     return httpx.Client(
         transport=http_guard,
         mounts={"http://": http_guard, "https://": https_guard},
