@@ -176,6 +176,8 @@ def _safe_load(content: str | bytes) -> Any:
             loader.dispose()
     except yaml.YAMLError as exc:
         raise DslError(f"The DSL is not valid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise DslError("The DSL is nested too deeply.") from exc
 
 
 def _check_expanded_size(root: yaml.Node) -> None:

@@ -136,6 +136,11 @@ def test_yaml_alias_bomb_is_refused() -> None:
         parse_dsl("\n".join(lines))
 
 
+def test_deeply_nested_document_is_refused() -> None:
+    with pytest.raises(DslError, match="nested too deeply"):
+        parse_dsl("a: " + "[" * 2000 + "]" * 2000)
+
+
 def test_oversized_document_is_refused() -> None:
     with pytest.raises(DslError, match="larger than"):
         parse_dsl("a: " + "x" * 100, max_bytes=50)
