@@ -44,6 +44,11 @@ def unix_seconds(value: datetime | None) -> int | None:
     return int(value.replace(tzinfo=UTC).timestamp())
 
 
+def iso_utc(value: datetime) -> str:
+    """A naive-UTC datetime as an RFC 3339 string with ``+00:00``."""
+    return value.replace(tzinfo=UTC).isoformat()
+
+
 class Base(DeclarativeBase):
     """Base of all Yarrow tables."""
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from yarrow.api.deps import AppGrant, ServicesDep
-from yarrow.db.base import unix_seconds
+from yarrow.db.base import iso_utc, unix_seconds
 from yarrow.db.models import App, Conversation, Message
 from yarrow.errors import InvalidInput, PermissionDenied
 from yarrow.services.chat.app_config import parameters_json
@@ -119,15 +119,15 @@ def site(grant: AppGrant, services: ServicesDep) -> dict[str, Any]:
         raise PermissionDenied("The site of this app is not available.")
     return {
         "title": found.title,
-        "chat_color_theme": None,
+        "chat_color_theme": "",
         "chat_color_theme_inverted": False,
         "icon_type": app.icon_type,
         "icon": app.icon,
         "icon_background": app.icon_background,
         "icon_url": None,
         "description": found.description,
-        "copyright": None,
-        "privacy_policy": None,
+        "copyright": "",
+        "privacy_policy": "",
         "custom_disclaimer": "",
         "default_language": found.default_language,
         "show_workflow_steps": True,
@@ -266,8 +266,8 @@ def app_feedbacks(
                 "from_source": f.from_source,
                 "from_end_user_id": f.from_end_user_id,
                 "from_account_id": f.from_account_id,
-                "created_at": f.created_at.isoformat(),
-                "updated_at": f.updated_at.isoformat(),
+                "created_at": iso_utc(f.created_at),
+                "updated_at": iso_utc(f.updated_at),
             }
             for f in rows
         ]
