@@ -87,6 +87,14 @@ class AppDsl:
         value = self.raw.get("dependencies")
         return list(value) if isinstance(value, list) else []
 
+    @property
+    def conversation_defaults(self) -> dict[str, Any]:
+        return {v.name: v.value for v in self.conversation_variables}
+
+    @property
+    def conversation_types(self) -> dict[str, str]:
+        return {v.name: v.value_type for v in self.conversation_variables}
+
     def graph(self) -> Graph:
         """The workflow graph (raises :class:`DslError` for easy-UI apps, which have none)."""
         if not self.is_workflow:

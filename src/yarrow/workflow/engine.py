@@ -81,12 +81,14 @@ class WorkflowEngine:
         system: Mapping[str, Any] | None = None,
         environment: Sequence[EnvironmentVariable] = (),
         conversation: Mapping[str, Any] | None = None,
+        conversation_types: Mapping[str, str] | None = None,
         stop_signal: StopSignal | None = None,
     ) -> WorkflowRun:
         """Check the graph and prepare a run; iterate :meth:`WorkflowRun.events` to execute it.
 
-        Raises ``UnsupportedNodesError``/``GraphError`` before anything runs, and
-        ``ExecutionLimitError`` if ``run.call_depth`` exceeds the limit.
+        ``conversation_types`` (name -> ``value_type``, e.g. ``AppDsl.conversation_types``)
+        lets assigners refuse values of the wrong type. Raises ``UnsupportedNodesError``/
+        ``GraphError`` before anything runs, ``ExecutionLimitError`` past the call depth.
         """
         graph.ensure_runnable(self.node_types)
         info = run or RunInfo(run_id=str(uuid.uuid4()))
@@ -110,6 +112,7 @@ class WorkflowEngine:
             system=sys_values,
             environment=environment,
             conversation=conversation,
+            conversation_types=conversation_types,
             max_variable_size=self.limits.max_variable_size,
         )
         return WorkflowRun(self, graph, pool, dict(inputs or {}), info, stop_signal)

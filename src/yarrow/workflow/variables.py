@@ -112,12 +112,16 @@ class VariablePool:
         system: Mapping[str, Any] | None = None,
         environment: Sequence[EnvironmentVariable] = (),
         conversation: Mapping[str, Any] | None = None,
+        conversation_types: Mapping[str, str] | None = None,
         max_variable_size: int | None = None,
         parent: VariablePool | None = None,
     ) -> None:
         self._parent = parent
         self._values: dict[str, dict[str, Any]] = {}
         self._secrets: set[str] = set() if parent is None else parent._secrets
+        self.declared_types: dict[str, str] = (
+            dict(conversation_types or {}) if parent is None else parent.declared_types
+        )
         self.max_variable_size: int | None = (
             max_variable_size if parent is None else parent.max_variable_size
         )
@@ -230,6 +234,26 @@ class VariablePool:
         while pool._parent is not None:
             pool = pool._parent
         return pool
+
+
+def matches_type(value_type: str, value: Any) -> bool:
+    """Whether ``value`` fits a Dify SegmentType name (string, number, array[object], ...)."""
+    kind = value_type.lower()
+    if kind.startswith("array"):
+        item = kind[6:-1] if kind.startswith("array[") else "any"
+        return isinstance(value, list) and all(matches_type(item, v) for v in value)
+    checks: dict[str, Any] = {
+        "string": lambda v: isinstance(v, str),
+        "secret": lambda v: isinstance(v, str),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "object": lambda v: isinstance(v, dict),
+        "file": is_file,
+    }
+    check = checks.get(kind)
+    return True if check is None else bool(check(value))
 
 
 def _index(value: Any, key: str) -> Any:

@@ -249,3 +249,69 @@ async def test_list_operator_filter_order_limit_extract() -> None:
     assert finished(events, "l")[0]["outputs"]["result"] == [1, 2, 3]
     events, result = await run_graph(g, inputs={"items": "nope"})
     assert result.status == "failed"
+
+
+async def test_assigner_enforces_declared_conversation_types() -> None:
+    def assign(operation: str, input_type: str, value: Any) -> Any:
+        return graph(
+            [
+                node("s", "start"),
+                node(
+                    "a",
+                    "assigner",
+                    version="2",
+                    items=[
+                        {
+                            "variable_selector": ["conversation", "count"],
+                            "input_type": input_type,
+                            "operation": operation,
+                            "value": value,
+                        }
+                    ],
+                ),
+                node("e", "end", outputs=[]),
+            ]
+        )
+
+    kwargs: dict[str, Any] = {
+        "conversation": {"count": 1},
+        "mode": "advanced-chat",
+        "conversation_types": {"count": "number"},
+    }
+    _, ok = await run_graph(assign("+=", "constant", 2), **kwargs)
+    assert ok.status == "succeeded" and ok.conversation_variables == {"count": 3}
+    _, bad = await run_graph(assign("over-write", "constant", "three"), **kwargs)
+    assert bad.status == "failed" and "is number" in (bad.error or "")
+    assert bad.conversation_variables == {"count": 1}
+    _, missing = await run_graph(assign("over-write", "variable", ["s", "nothing"]), **kwargs)
+    assert missing.status == "failed" and "not found" in (missing.error or "")
+    _, cleared = await run_graph(assign("clear", "variable", None), **kwargs)
+    assert cleared.conversation_variables == {"count": 0}
+
+
+@pytest.mark.parametrize(
+    ("value_type", "value", "ok"),
+    [
+        ("string", "a", True),
+        ("string", 1, False),
+        ("number", 1.5, True),
+        ("number", True, False),
+        ("boolean", False, True),
+        ("object", {}, True),
+        ("object", [], False),
+        ("array[string]", ["a"], True),
+        ("array[string]", ["a", 1], False),
+        ("array[number]", [1, 2.5], True),
+        ("array[object]", [{}], True),
+        ("array[any]", [1, "a"], True),
+        ("Array[String]", ["a"], True),
+        ("file", file_var("a.png"), True),
+        ("file", {}, False),
+        ("array[file]", [file_var("a.png")], True),
+        ("secret", "s", True),
+    ],
+)
+def test_matches_type(value_type: str, value: Any, ok: bool) -> None:
+    from yarrow.workflow.variables import matches_type
+
+    assert matches_type(value_type, value) is ok

@@ -74,7 +74,8 @@ async def run_file(path: Path) -> tuple[str, list[str], str]:
         run=RunInfo("run", mode=dsl.mode),
         system={"query": "hello", "conversation_id": "c1", "dialogue_count": 0, "files": []},
         environment=dsl.environment_variables,
-        conversation={c.name: c.value for c in dsl.conversation_variables},
+        conversation=dsl.conversation_defaults,
+        conversation_types=dsl.conversation_types,
     )
     failed_types = []
     async for event in run.events():

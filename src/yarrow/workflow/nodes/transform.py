@@ -25,7 +25,7 @@ from yarrow.workflow.conditions import compare, file_attribute
 from yarrow.workflow.errors import NodeConfigError, NodeRunError
 from yarrow.workflow.nodes.base import Node, NodeContext, NodeResult, as_selector, register
 from yarrow.workflow.ports import CodeExecutor
-from yarrow.workflow.variables import VariablePool
+from yarrow.workflow.variables import CONVERSATION, VariablePool, matches_type
 
 TEMPLATE_TRANSFORM_MAX_LENGTH = 400_000
 _MAX_OPERAND = 1_000_000
@@ -218,9 +218,17 @@ class AssignerNode(Node):
                 raise NodeConfigError(f"Node {self.spec.title!r} has an invalid variable selector.")
             # Items apply in order: a later item sees what an earlier one wrote (as Dify).
             value = pool.get(as_selector(source[1])) if source[0] == "variable" else source[1]
+            if source[0] == "variable" and value is None:
+                raise NodeRunError(f"Input variable {'.'.join(as_selector(source[1]))} not found.")
             if not pool.has(selector) and selector[0] != "conversation":
                 raise NodeRunError(f"Variable {'.'.join(selector)} does not exist.")
             new = apply_operation(operation, copy.deepcopy(pool.get(selector)), value)
+            declared = pool.declared_types.get(selector[1]) if selector[0] == CONVERSATION else None
+            if declared is not None and not matches_type(declared, new):
+                raise NodeRunError(
+                    f"Variable {'.'.join(selector)} is {declared}; cannot assign "
+                    f"{type(new).__name__} {new!r:.50}."
+                )
             pool.set_selector(selector, new)
             changes.append({"selector": selector, "operation": operation, "value": new})
         return NodeResult(process_data={"updated_variables": changes})
@@ -245,7 +253,8 @@ class AssignerNode(Node):
             return items
         selector = as_selector(self.data.get("assigned_variable_selector"))
         mode = str(self.data.get("write_mode") or "over-write")
-        return [(selector, mode, ("variable", self.data.get("input_variable_selector")))]
+        kind = "constant" if mode == "clear" else "variable"
+        return [(selector, mode, (kind, self.data.get("input_variable_selector")))]
 
 
 @register
