@@ -219,3 +219,22 @@ def test_environment_numbers_are_converted_and_bad_types_refused() -> None:
         parse_dsl(base + "  environment_variables: [{name: N, value: x, value_type: number}]")
     with pytest.raises(DslError, match="has type"):
         parse_dsl(base + "  environment_variables: [{name: N, value: x, value_type: file}]")
+
+
+def test_compat_cli_renders_a_folder_and_reports_broken_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from yarrow.workflow.compat import main
+
+    (tmp_path / "ok.yml").write_text(WORKFLOW, encoding="utf-8")
+    (tmp_path / "human.yml").write_text(
+        WORKFLOW.replace("type: end,", "type: human-input,"), encoding="utf-8"
+    )
+    (tmp_path / "broken.yml").write_text("- not a mapping\n", encoding="utf-8")
+    assert main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| ok.yml | 0.1.5 | app | workflow | end, start | supported |" in out
+    assert "refuses to run: needs human-input" in out
+    assert "| broken.yml | ? | ? | ? | - | does not import:" in out
+    assert "3 files: 1 supported" in out and "1 failing to import" in out
+    assert main([]) == 2
