@@ -1,8 +1,8 @@
 """The ASGI application: the routing table of DESIGN.md §2 on one port.
 
-Built prefixes: ``/console/api``, ``/v1``, ``/health``, ``/ready``. Every other path (including the
-prefixes of components not built yet: ``/api``, ``/files``, ``/mcp``, ``/triggers``, ``/e``,
-``/openai/v1``) answers 404 in Dify's error shape.
+Built prefixes: ``/console/api``, ``/v1``, ``/openai/v1``, ``/health``, ``/ready``. Every other
+path (including the prefixes of components not built yet: ``/api``, ``/files``, ``/mcp``,
+``/triggers``, ``/e``) answers 404 in Dify's error shape.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from yarrow.api.console.router import console_router
 from yarrow.api.errors import install_error_handlers
 from yarrow.api.health import router as health_router
 from yarrow.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from yarrow.api.openai.router import router as openai_router
 from yarrow.api.service.router import service_router
 from yarrow.services.container import Services
 
@@ -43,6 +44,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(health_router)
     app.include_router(console_router(), prefix="/console/api")
     app.include_router(service_router(), prefix="/v1")
+    app.include_router(openai_router, prefix="/openai/v1")
     limits = services.settings.limits
     app.add_middleware(
         CORSMiddleware,

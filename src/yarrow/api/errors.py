@@ -36,6 +36,7 @@ _DEFAULT_MESSAGES: dict[int, str] = {
     405: "The method is not allowed for the requested URL.",
 }
 INVALID_JSON = "Invalid JSON payload received or JSON payload is empty."
+OPENAI_PREFIX = "/openai/"
 
 
 def error_body(code: str, message: str, status: int, params: str | None = None) -> dict[str, Any]:
@@ -52,6 +53,27 @@ def error_response(code: str, message: str, status: int, params: str | None = No
     return JSONResponse(
         error_body(code, message, status, params), status_code=status, headers=headers
     )
+
+
+def openai_error_response(
+    code: str, message: str, status: int, params: str | None = None
+) -> JSONResponse:
+    """OpenAI's error body, for the ``/openai`` surface."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    if status == 401:
+        kind = "authentication_error"
+    return JSONResponse(
+        {"error": {"message": message, "type": kind, "code": code, "param": params}},
+        status_code=status,
+    )
+
+
+def _respond(
+    request: Request, code: str, message: str, status: int, params: str | None = None
+) -> JSONResponse:
+    if request.url.path.startswith(OPENAI_PREFIX):
+        return openai_error_response(code, message, status, params)
+    return error_response(code, message, status, params)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str, str | None]:
@@ -75,29 +97,29 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into Dify's shape."""
 
     @app.exception_handler(YarrowError)
-    async def _yarrow(_request: Request, exc: YarrowError) -> JSONResponse:
+    async def _yarrow(request: Request, exc: YarrowError) -> JSONResponse:
         if exc.status >= 500:
             logger.error("request failed: %s", exc.message)
-        return error_response(exc.error_code, exc.message, exc.status, exc.params)
+        return _respond(request, exc.error_code, exc.message, exc.status, exc.params)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         code, message, field = _validation_message(exc)
-        return error_response(code, message, 400, field)
+        return _respond(request, code, message, 400, field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         cause = exc.__cause__
         if isinstance(cause, YarrowError):  # e.g. a body cap hit while FastAPI read the body
-            return error_response(cause.error_code, cause.message, cause.status, cause.params)
+            return _respond(request, cause.error_code, cause.message, cause.status, cause.params)
         status = exc.status_code
         code = _STATUS_CODES.get(status, "bad_request" if status < 500 else "internal_server_error")
         detail = exc.detail if isinstance(exc.detail, str) else ""
         generic = detail in ("Not Found", "Method Not Allowed", "")
         message = _DEFAULT_MESSAGES.get(status, detail) if generic else detail
-        return error_response(code, message or code.replace("_", " ").capitalize(), status)
+        return _respond(request, code, message or code.replace("_", " ").capitalize(), status)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
-        return error_response("internal_server_error", "Internal Server Error", 500)
+        return _respond(request, "internal_server_error", "Internal Server Error", 500)

@@ -57,7 +57,6 @@ def test_unknown_ids_and_routes(owner: User, client: TestClient) -> None:
         "/mcp/server/abc/mcp",
         "/triggers/webhook/abc",
         "/e/hook",
-        "/openai/v1/models",
         "/nothing",
     ):
         assert_dify_error(client.get(path), 404, "not_found")

@@ -42,6 +42,8 @@ class GenerateRequest:
     query: str = ""
     conversation_id: str | None = None
     auto_generate_name: bool = True
+    history: tuple[ChatMessage, ...] = ()
+    """Earlier turns sent by the client (OpenAI-style); used when there is no conversation."""
 
 
 @dataclass
@@ -302,6 +304,8 @@ class ChatService:
             ):
                 messages.append(ChatMessage(role="user", content=past.query))
                 messages.append(ChatMessage(role="assistant", content=past.answer))
+        else:
+            messages.extend(request.history)
         messages.append(ChatMessage(role="user", content=request.query))
         return messages
 
