@@ -139,6 +139,7 @@ class OpenDALStorage(ObjectStorage):
     ) -> int:
         check_key(key)
         written = 0
+        writer = None
         try:
             with _translated(key):
                 if content_type:
@@ -154,8 +155,9 @@ class OpenDALStorage(ObjectStorage):
             with _translated(key):
                 await _run(writer.close)
         except BaseException:
-            # The writer is abandoned unclosed (nothing is committed); remove anything a backend
-            # may have made visible, even when the caller is being cancelled.
+            # The writer is dropped unclosed (nothing is committed), then anything a backend may
+            # have made visible is removed, even when the caller is being cancelled.
+            writer = None  # noqa: F841 - drop it before the delete, not after
             with anyio.CancelScope(shield=True):
                 await self._discard(key)
             raise
@@ -173,8 +175,8 @@ class OpenDALStorage(ObjectStorage):
             with _translated(key):
                 return bytes(await _run(self._op.read, key))
         except StorageUnavailable as exc:
-            # A folder where an object was expected reads as an I/O error on some services.
-            if not await self.exists(key):
+            # On a file system a folder where an object was expected reads as an I/O error.
+            if self.scheme == "fs" and not await self.exists(key):
                 raise ObjectNotFound(f"No object under {key!r}.") from exc
             raise
 
