@@ -2,8 +2,9 @@
 
 Baseline, measured in the same run: a plain Python loop awaiting the same node objects' ``run``
 with the same pool writes, i.e. the work the nodes themselves do. Overhead per node =
-(engine run time - baseline time) / nodes. Also reports a 10-wide fan-out and an iteration of 100
-items. Usage: ``python benchmarks/workflow_engine.py [--nodes 100] [--rounds 200]``.
+(engine run time - baseline time) / nodes. Also reports a 10-wide fan-out, and engine-only
+start->end "echo" runs at concurrency 1, 10 and 60 (the HTTP benchmark is the API's).
+Usage: ``python benchmarks/workflow_engine.py [--nodes 100] [--rounds 200]``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,49 @@ def fan_out(width: int) -> Graph:
         edges += [{"source": "s", "target": f"b{i}"}, {"source": f"b{i}", "target": "e"}]
     nodes.append({"id": "e", "data": {"type": "end", "outputs": []}})
     return Graph.parse({"nodes": nodes, "edges": edges})
+
+
+def echo() -> Graph:
+    return Graph.parse(
+        {
+            "nodes": [
+                {
+                    "id": "s",
+                    "data": {
+                        "type": "start",
+                        "variables": [{"variable": "x", "type": "text-input"}],
+                    },
+                },
+                {
+                    "id": "e",
+                    "data": {
+                        "type": "end",
+                        "outputs": [{"variable": "x", "value_selector": ["s", "x"]}],
+                    },
+                },
+            ],
+            "edges": [{"source": "s", "target": "e"}],
+        }
+    )
+
+
+async def echo_runs(concurrency: int, total: int) -> tuple[float, float]:
+    """Engine-only start->end runs: (p50 latency in ms, runs per second) at ``concurrency``."""
+    engine, graph = WorkflowEngine(), echo()
+    latencies: list[float] = []
+
+    async def worker(count: int) -> None:
+        for _ in range(count):
+            started = time.perf_counter()
+            await engine.start(graph, inputs={"x": "hello"}).result()
+            latencies.append(time.perf_counter() - started)
+
+    await worker(50)  # warm-up
+    latencies.clear()
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(total // concurrency) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return statistics.median(latencies) * 1e3, len(latencies) / elapsed
 
 
 class _Ctx:
@@ -105,6 +149,10 @@ async def main() -> None:
         print(
             f"{name:<22}{base * 1e3:>12.3f}{full * 1e3:>11.3f}{full / base:>8.1f}{overhead:>10.1f}"
         )
+    print(f"\n{'echo start->end':<22}{'p50 ms':>12}{'runs/s':>11}")
+    for concurrency in (1, 10, 60):
+        p50, rate = await echo_runs(concurrency, 3000 - 3000 % concurrency)
+        print(f"{'concurrency ' + str(concurrency):<22}{p50:>12.3f}{rate:>11.0f}")
 
 
 if __name__ == "__main__":
