@@ -773,3 +773,29 @@ async def test_http_file_responses_are_stored(
         assert store.saved[0][:2] == (b"\x89PNG", name)
     else:
         assert data["outputs"]["files"] == [] and store.saved == []
+
+
+async def test_answer_collects_referenced_files() -> None:
+    data, _ = await run_one(
+        {"type": "answer", "answer": "see {{#s.items#}} and {{#s.q#}}"},
+        inputs={"items": [file_var("a.png"), file_var("b.png")], "q": "x"},
+        mode="advanced-chat",
+    )
+    assert [f["filename"] for f in data["outputs"]["files"]] == ["a.png", "b.png"]
+    assert data["outputs"]["answer"].startswith("see https://files.example/a.png")
+
+
+async def test_llm_structured_output_schema_given_as_json_text() -> None:
+    chat = FakeChat(answers=['{"a": 1}'])
+    data, _ = await run_one(
+        {
+            "type": "llm",
+            "model": {"provider": "p", "name": "m"},
+            "prompt_template": [{"role": "user", "text": "x"}],
+            "structured_output_enabled": True,
+            "structured_output": {"schema": '{"type": "object"}'},
+        },
+        Services(chat=chat),
+    )
+    assert chat.requests[0].json_schema == {"type": "object"}
+    assert data["outputs"]["structured_output"] == {"a": 1}

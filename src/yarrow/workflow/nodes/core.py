@@ -8,6 +8,7 @@ from typing import Any
 from yarrow.workflow.conditions import check_all
 from yarrow.workflow.errors import NodeRunError
 from yarrow.workflow.nodes.base import Node, NodeContext, NodeResult, as_selector, register
+from yarrow.workflow.variables import VariableSegment, is_file, parse_template
 
 _TEXT_TYPES = ("text-input", "paragraph", "select")
 
@@ -98,8 +99,13 @@ class AnswerNode(Node):
     type = "answer"
 
     async def run(self, ctx: NodeContext) -> NodeResult:
-        answer = ctx.pool.render(str(self.data.get("answer") or ""))
-        return NodeResult(outputs={"answer": answer, "files": []})
+        template = str(self.data.get("answer") or "")
+        files: list[Any] = []
+        for segment in parse_template(template):
+            if isinstance(segment, VariableSegment):
+                value = ctx.pool.get(list(segment.selector))
+                files += [v for v in (value if isinstance(value, list) else [value]) if is_file(v)]
+        return NodeResult(outputs={"answer": ctx.pool.render(template), "files": files})
 
 
 def if_else_cases(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:

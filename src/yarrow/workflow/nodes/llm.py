@@ -123,6 +123,11 @@ class LlmNode(ModelNode):
         if self.data.get("structured_output_enabled"):
             structured = self.data.get("structured_output") or {}
             schema = structured.get("schema") if isinstance(structured, Mapping) else None
+            if isinstance(schema, str):  # some exports store the schema as JSON text
+                try:
+                    schema = json.loads(schema)
+                except json.JSONDecodeError as exc:
+                    raise NodeConfigError("structured_output.schema is not valid JSON.") from exc
         request = self.request(ctx, messages, json_schema=schema)
         separated = self.data.get("reasoning_format") == "separated"
         text, reasoning, _, usage = await self.invoke(ctx, request, "text")
