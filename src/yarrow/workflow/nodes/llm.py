@@ -21,7 +21,7 @@ from yarrow.workflow.errors import NodeConfigError, NodeRunError
 from yarrow.workflow.events import TokenUsage
 from yarrow.workflow.nodes.base import Node, NodeContext, NodeResult, as_selector, register, service
 from yarrow.workflow.nodes.transform import render_jinja2
-from yarrow.workflow.ports import ChatMessage, ChatRequest, ToolCall, ToolSpec
+from yarrow.workflow.ports import ChatMessage, ChatRequest, ToolCall
 from yarrow.workflow.variables import is_file
 
 _THINK = re.compile(r"<think>(.*?)</think>\s*", re.DOTALL)
@@ -224,7 +224,3 @@ def parse_json_object(text: str) -> dict[str, Any]:
             return value
         start = text.find("{", start + 1)
     raise NodeRunError("The model did not answer with a JSON object.")
-
-
-def tool_spec(name: str, description: str, schema: Mapping[str, Any]) -> ToolSpec:
-    return ToolSpec(name, description, schema)
