@@ -149,6 +149,10 @@ class Graph:
     def unsupported_types(self, supported: Collection[str]) -> set[str]:
         return {t for t in self.node_types() if t not in supported}
 
+    def unsupported_nodes(self, supported: Collection[str]) -> list[NodeSpec]:
+        """The nodes (at any depth) whose type cannot run, for the editor to mark."""
+        return [n for n in self.all_nodes.values() if n.type not in supported]
+
     def ensure_runnable(self, supported: Collection[str]) -> None:
         """Raise if the graph has errors or node types the engine cannot run."""
         unsupported = self.unsupported_types(supported)
