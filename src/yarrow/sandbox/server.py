@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,8 @@ from fastapi.responses import JSONResponse
 from yarrow.sandbox.errors import SandboxBusy, UnsupportedLanguage
 from yarrow.sandbox.jail import RunOutcome, Verdict
 from yarrow.sandbox.service import SandboxConfig, SandboxService
+
+logger = logging.getLogger(__name__)
 
 #: Largest request body accepted (code plus preload plus JSON overhead).
 MAX_REQUEST_BYTES = 8 << 20
@@ -91,6 +94,9 @@ async def run(request: Request) -> JSONResponse:
         return _reply(-400, "unsupported language", status=400)
     except SandboxBusy:
         return _reply(-503, "Too many requests", status=503)
+    except OSError as exc:  # the host refused to set up a jail (fork, setns, cgroup write, ...)
+        logger.error("sandbox run could not start: %s", exc)
+        return _reply(-500, f"the sandbox could not start the run: {exc.strerror}", status=500)
     data = {"stdout": outcome.stdout, "error": _error_text(outcome, service)}
     return _reply(0, "success", data)
 
