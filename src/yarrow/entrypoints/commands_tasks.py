@@ -59,7 +59,7 @@ def beat(schedule_file: str | None) -> None:
     if schedule_file is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         schedule_file = str(settings.data_dir / "celerybeat-schedule")
-    system.celery.app.worker_main(
+    system.celery.app.start(
         ["beat", "--schedule", schedule_file, "--loglevel", settings.core.log_level]
     )
 

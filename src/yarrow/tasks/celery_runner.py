@@ -209,11 +209,11 @@ class CeleryTaskQueue(TaskQueue):
                 "the recovery job publishes it when the broker is back."
             ) from exc
 
-    def check(self) -> None:
+    def check(self, timeout: float = 5.0) -> None:
         try:
             with self.runner.app.connection_for_write() as connection:
-                connection.ensure_connection(max_retries=1, timeout=5)
-                connection.default_channel  # noqa: B018 - opening a channel pings Redis
+                connection.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+                connection.channel().close()  # opening a Redis channel sends PING
         except (KombuError, OperationalError, OSError) as exc:
             raise BrokerUnavailable(f"Broker unreachable: {type(exc).__name__}: {exc}") from exc
 

@@ -39,7 +39,7 @@ class TaskQueue(ABC):
     ) -> str:
         """Record (and publish) task ``name``; return its id."""
 
-    def check(self) -> None:  # noqa: B027 - no broker by default
+    def check(self, timeout: float = 5.0) -> None:  # noqa: B027 - no broker by default
         """Raise :class:`~yarrow.tasks.errors.BrokerUnavailable` if the broker does not answer."""
 
     def get(self, task_id: str) -> TaskInfo:
