@@ -159,3 +159,24 @@ def serve_in_thread(port: int, api_key: str | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def main() -> None:
+    """``python -m yarrow.testing.fake_openai --port N [--api-key K]`` (for benchmarks)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--api-key", default=None)
+    args = parser.parse_args()
+    uvicorn.run(
+        build_app(args.api_key),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        lifespan="off",
+    )
+
+
+if __name__ == "__main__":
+    main()
