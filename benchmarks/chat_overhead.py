@@ -142,11 +142,13 @@ def main() -> None:
                 y_times, y_err, y_rps = asyncio.run(level(*via, concurrency))
                 d50, y50 = statistics.median(d_times), statistics.median(y_times)
                 print(
-                    f"{concurrency:>4}  direct  {d50 * 1000:>11.2f}  {pct(d_times, 99) * 1000:>11.2f}"
+                    f"{concurrency:>4}  direct  {d50 * 1000:>11.2f}  "
+                    f"{pct(d_times, 99) * 1000:>11.2f}"
                     f"  {d_rps:>6.1f}  {d_err:>6}"
                 )
                 print(
-                    f"{concurrency:>4}  yarrow  {y50 * 1000:>11.2f}  {pct(y_times, 99) * 1000:>11.2f}"
+                    f"{concurrency:>4}  yarrow  {y50 * 1000:>11.2f}  "
+                    f"{pct(y_times, 99) * 1000:>11.2f}"
                     f"  {y_rps:>6.1f}  {y_err:>6}  {(y50 - d50) * 1000:>11.2f}"
                 )
         finally:
