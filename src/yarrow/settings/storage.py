@@ -86,6 +86,12 @@ class StorageSettings(SettingsGroup):
     yarrow_storage_max_retries: int = Field(
         default=3, ge=0, description="Retries (with jittered backoff) of a temporary failure."
     )
+    yarrow_storage_breaker_threshold: int = Field(
+        default=5, ge=1, description="Failed calls in a row that open the circuit breaker."
+    )
+    yarrow_storage_breaker_reset: float = Field(
+        default=30.0, gt=0, description="Seconds the open breaker refuses calls before a trial."
+    )
     yarrow_storage_presigned_urls: bool = Field(
         default=False,
         description="Hand out the backend's presigned URLs for downloads; otherwise downloads "

@@ -7,6 +7,7 @@ Build the configured storage with :func:`build_storage` (in ``yarrow.entrypoints
 
 from yarrow.storage.backends import StorageContext
 from yarrow.storage.base import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectStorage, StorageCapabilities
+from yarrow.storage.breaker import StorageBreaker, StorageCircuitOpen
 from yarrow.storage.errors import (
     DownloadUrlUnavailable,
     InvalidObjectKey,
@@ -31,7 +32,9 @@ __all__ = [
     "ObjectTooLarge",
     "OpenDALStorage",
     "ProxiedUrlSigner",
+    "StorageBreaker",
     "StorageCapabilities",
+    "StorageCircuitOpen",
     "StorageConfigurationError",
     "StorageContext",
     "StorageUnavailable",

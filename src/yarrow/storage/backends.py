@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from yarrow.settings.storage import StorageSettings
 from yarrow.storage.base import ObjectStorage
+from yarrow.storage.breaker import StorageBreaker
 from yarrow.storage.errors import StorageConfigurationError
 from yarrow.storage.opendal_storage import CallLimits, OpenDALStorage
 from yarrow.storage.signing import ProxiedUrlSigner
@@ -78,6 +79,10 @@ class OpenDALBackend:
             limits=limits,
             presign=settings.yarrow_storage_presigned_urls,
             signer=context.signer,
+            breaker=StorageBreaker(
+                failure_threshold=settings.yarrow_storage_breaker_threshold,
+                reset_timeout=settings.yarrow_storage_breaker_reset,
+            ),
         )
 
 

@@ -25,6 +25,7 @@ import opendal
 from opendal import exceptions as od
 
 from yarrow.storage.base import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectStorage, StorageCapabilities
+from yarrow.storage.breaker import StorageBreaker
 from yarrow.storage.errors import (
     DownloadUrlUnavailable,
     ObjectNotFound,
@@ -83,6 +84,7 @@ class OpenDALStorage(ObjectStorage):
         limits: CallLimits | None = None,
         presign: bool = False,
         signer: ProxiedUrlSigner | None = None,
+        breaker: StorageBreaker | None = None,
     ) -> None:
         """Build the operator; raises ``StorageConfigurationError`` for bad scheme/options."""
         limits = limits or CallLimits()
@@ -108,6 +110,7 @@ class OpenDALStorage(ObjectStorage):
         self.scheme = scheme
         self._op = operator
         self._signer = signer
+        self.breaker = breaker or StorageBreaker()
         self._presigner: opendal.AsyncOperator | None = None
         if presign:
             presigner = opendal.AsyncOperator(scheme, **dict(options))
@@ -121,13 +124,30 @@ class OpenDALStorage(ObjectStorage):
     def capabilities(self) -> StorageCapabilities:
         return self._capabilities
 
+    async def _call(self, key: str, func: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """One blocking OpenDAL call in a worker thread, translated and counted by the breaker."""
+        self.breaker.admit()
+        try:
+            with _translated(key):
+                result = await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
+        except StorageUnavailable:
+            self.breaker.failed()
+            raise
+        except ObjectNotFound:
+            self.breaker.succeeded()  # an answer: the backend is up
+            raise
+        except BaseException:
+            self.breaker.abandoned()
+            raise
+        self.breaker.succeeded()
+        return result
+
     async def save(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
         check_key(key)
-        with _translated(key):
-            if content_type:
-                await _run(self._op.write, key, bytes(data), content_type=content_type)
-            else:
-                await _run(self._op.write, key, bytes(data))
+        if content_type:
+            await self._call(key, self._op.write, key, bytes(data), content_type=content_type)
+        else:
+            await self._call(key, self._op.write, key, bytes(data))
 
     async def save_stream(
         self,
@@ -141,19 +161,16 @@ class OpenDALStorage(ObjectStorage):
         written = 0
         writer = None
         try:
-            with _translated(key):
-                if content_type:
-                    writer = await _run(self._op.open, key, "wb", content_type=content_type)
-                else:
-                    writer = await _run(self._op.open, key, "wb")
+            if content_type:
+                writer = await self._call(key, self._op.open, key, "wb", content_type=content_type)
+            else:
+                writer = await self._call(key, self._op.open, key, "wb")
             async for chunk in chunks:
                 written += len(chunk)
                 if max_bytes is not None and written > max_bytes:
                     raise ObjectTooLarge(f"File size exceeded {max_bytes} bytes.")
-                with _translated(key):
-                    await _run(writer.write, bytes(chunk))
-            with _translated(key):
-                await _run(writer.close)
+                await self._call(key, writer.write, bytes(chunk))
+            await self._call(key, writer.close)
         except BaseException:
             # The writer is dropped unclosed (nothing is committed), then anything a backend may
             # have made visible is removed, even when the caller is being cancelled.
@@ -165,15 +182,14 @@ class OpenDALStorage(ObjectStorage):
 
     async def _discard(self, key: str) -> None:
         try:
-            await _run(self._op.delete, key)
-        except _OPENDAL_ERRORS:
+            await self._call(key, self._op.delete, key)
+        except StorageUnavailable:
             logger.warning("could not remove partial object %r after a failed save", key)
 
     async def load(self, key: str) -> bytes:
         check_key(key)
         try:
-            with _translated(key):
-                return bytes(await _run(self._op.read, key))
+            return bytes(await self._call(key, self._op.read, key))
         except StorageUnavailable as exc:
             # On a file system a folder where an object was expected reads as an I/O error.
             if self.scheme == "fs" and not await self.exists(key):
@@ -187,40 +203,35 @@ class OpenDALStorage(ObjectStorage):
         if chunk_size <= 0:
             raise ValueError("chunk_size must be positive")
         await self.stat(key)  # a missing key fails here, before any byte is yielded
-        with _translated(key):
-            reader = await _run(self._op.open, key, "rb")
+        reader = await self._call(key, self._op.open, key, "rb")
         try:
             while True:
-                with _translated(key):
-                    chunk = await _run(reader.read, chunk_size)
+                chunk = await self._call(key, reader.read, chunk_size)
                 if not chunk:
                     return
                 yield bytes(chunk)
         finally:
-            with anyio.CancelScope(shield=True), _translated(key):
-                await _run(reader.close)
+            with anyio.CancelScope(shield=True):
+                await self._call(key, reader.close)
 
     async def exists(self, key: str) -> bool:
         check_key(key)
         try:
-            with _translated(key):
-                meta = await _run(self._op.stat, key)
+            meta = await self._call(key, self._op.stat, key)
         except ObjectNotFound:
             return False
         return bool(meta.mode.is_file())
 
     async def delete(self, key: str) -> None:
         check_key(key)
-        with _translated(key):
-            await _run(self._op.delete, key)
+        await self._call(key, self._op.delete, key)
 
     async def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
         check_prefix(prefix)
         folder = prefix[: prefix.rfind("/") + 1]
         try:
-            with _translated(folder):
-                # OpenDAL's blocking lister must stay on the thread that made it.
-                keys = await _run(self._list_blocking, folder, prefix)
+            # OpenDAL's blocking lister must stay on the thread that made it.
+            keys = await self._call(folder, self._list_blocking, folder, prefix)
         except ObjectNotFound:
             return
         for key in keys:
@@ -236,8 +247,7 @@ class OpenDALStorage(ObjectStorage):
 
     async def stat(self, key: str) -> ObjectInfo:
         check_key(key)
-        with _translated(key):
-            meta = await _run(self._op.stat, key)
+        meta = await self._call(key, self._op.stat, key)
         if not meta.mode.is_file():
             raise ObjectNotFound(f"No object under {key!r}.")
         return ObjectInfo(
@@ -273,11 +283,6 @@ class OpenDALStorage(ObjectStorage):
         raise DownloadUrlUnavailable(
             f"The {self.name!r} storage cannot presign and no proxied-URL signer is configured."
         )
-
-
-async def _run(func: Callable[..., T], *args: object, **kwargs: object) -> T:
-    """Run one blocking OpenDAL call in a worker thread."""
-    return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
 
 
 @contextmanager

@@ -11,7 +11,14 @@ import pytest
 
 from tests.integration.storage.conftest import S3Server, s3_storage
 from yarrow.errors import UpstreamUnavailable
-from yarrow.storage import CallLimits, ObjectNotFound, OpenDALStorage, StorageUnavailable
+from yarrow.storage import (
+    CallLimits,
+    ObjectNotFound,
+    OpenDALStorage,
+    StorageBreaker,
+    StorageCircuitOpen,
+    StorageUnavailable,
+)
 
 FAST = CallLimits(
     timeout=0.5, io_timeout=0.5, max_retries=2, retry_min_delay=0.01, retry_max_delay=0.05
@@ -154,3 +161,27 @@ async def test_missing_bucket_is_not_reported_as_a_missing_object(moto_s3: S3Ser
         await storage.save("k", b"x")
     with pytest.raises((StorageUnavailable, ObjectNotFound)):
         await storage.load("k")
+
+
+async def test_breaker_stops_calling_a_failing_backend(
+    unavailable_server: tuple[str, _Counter],
+) -> None:
+    endpoint, counter = unavailable_server
+    storage = _s3_at(endpoint, CallLimits(timeout=0.5, io_timeout=0.5, max_retries=0))
+    clock = [0.0]
+    storage.breaker = StorageBreaker(failure_threshold=2, reset_timeout=30, clock=lambda: clock[0])
+    for _ in range(2):
+        with pytest.raises(StorageUnavailable):
+            await storage.stat("k")
+    assert counter.value == 2
+    with pytest.raises(StorageCircuitOpen):
+        await storage.stat("k")
+    with pytest.raises(StorageCircuitOpen):
+        await storage.save("k", b"x")
+    assert counter.value == 2  # nothing reached the backend
+    clock[0] = 30.0
+    with pytest.raises(StorageUnavailable):
+        await storage.exists("k")  # the half-open trial goes out, fails, re-opens
+    assert counter.value == 3
+    with pytest.raises(StorageCircuitOpen):
+        await storage.exists("k")
