@@ -186,6 +186,8 @@ class ToolRequest:
     configurations: Mapping[str, Any] = field(default_factory=dict)
     credential_id: str | None = None
     user_id: str = ""
+    #: depth of the calling run; a workflow-as-tool runs its workflow at ``call_depth + 1``
+    call_depth: int = 0
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,7 @@ class AgentRequest:
     parameters: Mapping[str, Any]
     user_id: str = ""
     conversation_id: str | None = None
+    call_depth: int = 0
 
 
 @dataclass(frozen=True)

@@ -530,3 +530,28 @@ async def test_very_long_graphs_do_not_overflow_the_stack() -> None:
         ],
     )
     assert any("cycle" in e for e in cyclic.errors)
+
+
+async def test_workflow_as_tool_recursion_stops_at_call_depth() -> None:
+    """A tool runtime that runs a workflow which calls the same tool: depth grows each level."""
+    from yarrow.workflow.errors import NodeRunError
+    from yarrow.workflow.ports import ToolRequest, ToolResult
+
+    g = graph([START, tool("t"), end(("t", "text"))])
+    depths: list[int] = []
+
+    class WorkflowTool:
+        async def invoke(self, request: ToolRequest) -> ToolResult:
+            depths.append(request.call_depth)
+            nested = engine.start(g, run=RunInfo("nested", call_depth=request.call_depth + 1))
+            result = await nested.result()
+            if result.status != "succeeded":
+                raise NodeRunError(f"nested workflow failed: {result.error}")
+            return ToolResult(text=str(result.outputs))
+
+    engine = WorkflowEngine(
+        services=Services(tools=WorkflowTool()), limits=EngineLimits(max_call_depth=3)
+    )
+    result = await engine.start(g).result()
+    assert depths == [0, 1, 2, 3]
+    assert result.status == "failed" and "Max workflow call depth 3" in (result.error or "")

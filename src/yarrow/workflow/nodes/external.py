@@ -94,6 +94,7 @@ class ToolNode(Node):
                 configurations=configurations,
                 credential_id=self.data.get("credential_id"),
                 user_id=ctx.run.user_id,
+                call_depth=ctx.run.call_depth,
             )
         )
         outputs = {
@@ -124,6 +125,7 @@ class AgentNode(Node):
                 parameters=parameters,
                 user_id=ctx.run.user_id,
                 conversation_id=ctx.pool.get(["sys", "conversation_id"]),
+                call_depth=ctx.run.call_depth,
             )
         )
         if result.text:
