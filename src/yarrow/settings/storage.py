@@ -86,6 +86,9 @@ class StorageSettings(SettingsGroup):
     yarrow_storage_max_retries: int = Field(
         default=3, ge=0, description="Retries (with jittered backoff) of a temporary failure."
     )
+    yarrow_storage_max_concurrency: int = Field(
+        default=16, ge=1, description="Storage calls in flight at once (own worker threads)."
+    )
     yarrow_storage_breaker_threshold: int = Field(
         default=5, ge=1, description="Failed calls in a row that open the circuit breaker."
     )

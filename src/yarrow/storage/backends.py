@@ -71,6 +71,7 @@ class OpenDALBackend:
             timeout=settings.yarrow_storage_timeout,
             io_timeout=settings.yarrow_storage_io_timeout,
             max_retries=settings.yarrow_storage_max_retries,
+            max_concurrency=settings.yarrow_storage_max_concurrency,
         )
         return OpenDALStorage(
             spec.scheme,

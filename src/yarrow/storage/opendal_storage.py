@@ -70,6 +70,7 @@ class CallLimits:
     max_retries: int = 3
     retry_min_delay: float = 0.2
     retry_max_delay: float = 5.0
+    max_concurrency: int = 16
 
 
 class OpenDALStorage(ObjectStorage):
@@ -111,6 +112,8 @@ class OpenDALStorage(ObjectStorage):
         self._op = operator
         self._signer = signer
         self.breaker = breaker or StorageBreaker()
+        # Own worker-thread tokens: storage I/O never starves anyio's shared thread pool.
+        self._threads = anyio.CapacityLimiter(limits.max_concurrency)
         self._presigner: opendal.AsyncOperator | None = None
         if presign:
             presigner = opendal.AsyncOperator(scheme, **dict(options))
@@ -129,7 +132,9 @@ class OpenDALStorage(ObjectStorage):
         self.breaker.admit()
         try:
             with _translated(key):
-                result = await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
+                result = await anyio.to_thread.run_sync(
+                    lambda: func(*args, **kwargs), limiter=self._threads
+                )
         except StorageUnavailable:
             self.breaker.failed()
             raise

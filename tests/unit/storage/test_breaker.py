@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
 import pytest
 
 from yarrow.errors import UpstreamUnavailable
-from yarrow.storage import ObjectNotFound, StorageBreaker, StorageCircuitOpen
+from yarrow.storage import (
+    CallLimits,
+    ObjectNotFound,
+    OpenDALStorage,
+    StorageBreaker,
+    StorageCircuitOpen,
+)
 from yarrow.testing.storage import memory_storage
 
 
@@ -82,3 +92,25 @@ async def test_not_found_answers_count_as_healthy() -> None:
         with pytest.raises(ObjectNotFound):
             await storage.load("missing")
     assert breaker.state == "closed"
+
+
+async def test_calls_in_flight_are_bounded() -> None:
+    """The real memory operator, its write instrumented to count concurrent calls."""
+    storage = OpenDALStorage("memory", {}, limits=CallLimits(max_concurrency=2))
+    active = peak = 0
+    lock = threading.Lock()
+    original = storage._op.write
+
+    def slow_write(*args: object, **kwargs: object) -> None:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.02)
+        with lock:
+            active -= 1
+        original(*args, **kwargs)  # type: ignore[arg-type]
+
+    storage._op = type("Op", (), {"write": staticmethod(slow_write)})()  # type: ignore[assignment]
+    await asyncio.gather(*(storage.save(f"k{i}", b"x") for i in range(8)))
+    assert peak == 2
