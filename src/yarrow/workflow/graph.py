@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yarrow.workflow.errors import GraphError, UnsupportedNodesError
+from yarrow.workflow.variables import RESERVED_NODE_IDS
 
 ROOT_TYPES = ("start", "trigger-webhook", "trigger-schedule", "trigger-plugin", "datasource")
 CONTAINER_TYPES = frozenset({"iteration", "loop"})
@@ -105,6 +106,9 @@ class Graph:
             all_edges.append(edge)
         top = {k: v for k, v in all_nodes.items() if v.parent_id is None}
         graph = cls._level(top, all_nodes, all_edges, root_id, warnings)
+        reserved = sorted(set(all_nodes) & RESERVED_NODE_IDS)
+        if reserved:  # their outputs would overwrite sys/env/conversation variables
+            graph.errors.append(f"Node ids {reserved} are reserved for variables.")
         for node in all_nodes.values():
             if node.type in CONTAINER_TYPES:
                 graph.errors.extend(graph.subgraph(node.id).errors)

@@ -151,3 +151,9 @@ def test_rendered_values_are_not_rendered_again() -> None:
     p = VariablePool(environment=[EnvironmentVariable("KEY", "sk-123", "secret")])
     p.add_outputs("u", {"text": "{{#env.KEY#}}"})
     assert p.render("say {{#u.text#}}") == "say {{#env.KEY#}}"
+
+
+@pytest.mark.parametrize("reserved", ["sys", "env", "conversation"])
+def test_nodes_may_not_use_reserved_variable_ids(reserved: str) -> None:
+    g = graph([node("s", "start"), node(reserved, "template-transform"), node("e", "end")])
+    assert any("reserved" in e for e in g.errors)
