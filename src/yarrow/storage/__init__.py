@@ -18,12 +18,13 @@ from yarrow.storage.errors import (
 )
 from yarrow.storage.opendal_storage import CallLimits, OpenDALStorage
 from yarrow.storage.registry import available_backends, build_storage, get_backend
-from yarrow.storage.signing import InvalidDownloadSignature, ProxiedUrlSigner
+from yarrow.storage.signing import FileUrlSigner, InvalidDownloadSignature, ProxiedUrlSigner
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "CallLimits",
     "DownloadUrlUnavailable",
+    "FileUrlSigner",
     "InvalidDownloadSignature",
     "InvalidObjectKey",
     "ObjectInfo",
