@@ -10,6 +10,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -159,6 +160,37 @@ def apps_list(workspace_id: str | None, mode: str | None) -> None:
             break
         page += 1
     _emit({"data": out, "total": len(out)})
+
+
+@apps_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default=None, help="Name for the new app (default: the DSL's).")
+@click.option("--workspace", "workspace_id", default=None, help="Workspace id (default: first).")
+@click.option("--api-key", "with_key", is_flag=True, help="Also create an API key.")
+@reports_errors
+def apps_import(file: Path, name: str | None, workspace_id: str | None, with_key: bool) -> None:
+    """Import a Dify DSL file; prints the result (and `api_key` with --api-key) as JSON."""
+    process = _process()
+    actor = _owner_actor(process, workspace_id)
+    result = process.services.dsl.import_app(actor, file.read_bytes(), name=name)
+    out = result.as_json()
+    if with_key:
+        out["api_key"] = process.services.api_keys.create(actor, "app", result.app_id).token
+    _emit(out)
+
+
+@apps_group.command("export")
+@click.argument("app_id")
+@reports_errors
+def apps_export(app_id: str) -> None:
+    """Print an app as Dify DSL YAML."""
+    process = _process()
+    with process.database.session() as session:
+        app = session.get(App, app_id)
+    if app is None:
+        raise NotFound("App not found.")
+    actor = _owner_actor(process, app.tenant_id)
+    click.echo(process.services.dsl.export_app(actor, app_id), nl=False)
 
 
 @click.group("keys")

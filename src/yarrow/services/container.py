@@ -8,6 +8,7 @@ from yarrow.db.engine import Database
 from yarrow.models import ModelRuntime, ProviderContext
 from yarrow.services.accounts import AccountService, LoginPolicy
 from yarrow.services.api_keys import ApiKeyService
+from yarrow.services.app_dsl import AppDslService
 from yarrow.services.apps import AppService
 from yarrow.services.chat.generation import ChatService
 from yarrow.services.chat.running import TaskRegistry
@@ -34,6 +35,7 @@ class Services:
     model_providers: ModelProviderService
     chat_store: ChatStore
     chat: ChatService
+    dsl: AppDslService
 
 
 def build_services(
@@ -54,6 +56,7 @@ def build_services(
     )
     store = ChatStore(database)
     tasks = TaskRegistry(settings.limits.app_max_active_requests)
+    apps = AppService(database)
     return Services(
         settings=settings,
         database=database,
@@ -62,10 +65,11 @@ def build_services(
             database, hasher, signer, policy, core.init_password.get_secret_value()
         ),
         workspaces=WorkspaceService(database, hasher, core.invite_expiry_hours),
-        apps=AppService(database),
+        apps=apps,
         api_keys=ApiKeyService(database),
         runtime=runtime,
         model_providers=providers,
         chat_store=store,
         chat=ChatService(store, providers, tasks, settings.limits.yarrow_max_query_chars),
+        dsl=AppDslService(apps, store, runtime),
     )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import yaml
 
 from tests.live import Cli
 
@@ -89,3 +92,32 @@ def test_every_command_has_help(cli: Cli) -> None:
         ["config", "show", "--help"],
     ):
         assert "Usage:" in cli.run(*args).stdout
+
+
+CHAT_DSL = """
+version: "0.1.5"
+kind: app
+app: {mode: chat, name: From DSL, icon: "🦉", description: imported}
+model_config:
+  pre_prompt: "You are {{who}}."
+  user_input_form:
+    - text-input: {label: Who, variable: who, required: true, max_length: 30}
+  opening_statement: Hi!
+"""
+
+
+def test_import_and_export_dsl(cli: Cli, tmp_path: Path) -> None:
+    _setup(cli)
+    source = tmp_path / "app.yml"
+    source.write_text(CHAT_DSL)
+    imported = cli.json("apps", "import", str(source), "--api-key")
+    assert imported["status"] == "completed-with-warnings"  # version 0.1.5 predates 0.6.0
+    assert imported["app_mode"] == "chat" and imported["api_key"].startswith("app-")
+    exported = yaml.safe_load(cli.run("apps", "export", imported["app_id"]).stdout)
+    assert exported["app"]["name"] == "From DSL" and exported["version"] == "0.6.0"
+    assert exported["model_config"]["pre_prompt"] == "You are {{who}}."
+    assert exported["model_config"]["opening_statement"] == "Hi!"
+    broken = tmp_path / "broken.yml"
+    broken.write_text("app: [")
+    failed = cli.run("apps", "import", str(broken), check=False)
+    assert failed.returncode == 1 and "Invalid DSL" in failed.stderr

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from yarrow.api.console.schemas import (
     ApiSwitchBody,
@@ -113,6 +114,25 @@ def api_enable(
     """Turn the Service API of an app on or off."""
     found = services.apps.set_switch(actor, app_id, api=body.enable_api)
     return _json(found, request, services)
+
+
+class ImportBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    mode: Literal["yaml-content"] = "yaml-content"
+    yaml_content: str = Field(min_length=1, max_length=10 * 1024 * 1024)
+    name: str | None = Field(default=None, max_length=255)
+
+
+@router.post("/apps/imports")
+def import_app(body: ImportBody, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
+    """Create an app from Dify DSL YAML; unsupported parts come back as ``warnings``."""
+    return services.dsl.import_app(actor, body.yaml_content, name=body.name).as_json()
+
+
+@router.get("/apps/{app_id}/export")
+def export_app(app_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
+    """The app as Dify DSL YAML."""
+    return {"data": services.dsl.export_app(actor, app_id)}
 
 
 @router.get("/apps/{app_id}/api-keys")

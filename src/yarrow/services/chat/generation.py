@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from yarrow.db.base import unix_seconds
 from yarrow.db.models import App, Conversation, EndUser, Message
-from yarrow.errors import InvalidInput, YarrowError
+from yarrow.errors import InvalidInput, NotFound, YarrowError
 from yarrow.models import ChatMessage, ChatOptions, ModelError, ModelType
 from yarrow.models.resilient import ResilientChatModel
 from yarrow.models.types import Usage
@@ -279,9 +279,15 @@ class ChatService:
         if not provider or not name:
             choice = await self.providers.default_model(app.tenant_id, ModelType.LLM)
             provider, name = choice.provider, choice.model
-        credentials = await asyncio.to_thread(
-            self.providers.credentials_for, app.tenant_id, provider
-        )
+        try:
+            credentials = await asyncio.to_thread(
+                self.providers.credentials_for, app.tenant_id, provider
+            )
+        except NotFound as exc:
+            raise InvalidInput(
+                f"Model provider '{provider}' is not available; choose a model for this app.",
+                code="provider_not_initialize",
+            ) from exc
         return provider, name, self.providers.runtime.chat_model(provider, credentials, name)
 
     async def _prompt(
