@@ -92,7 +92,10 @@ class SandboxService:
                 create_slot_cgroups(f"yarrow-sandbox-{os.getpid()}", config.max_workers) or []
             )
             if not self._cgroups:
-                logger.warning("no cgroup v1 memory controller: memory bounded by RLIMIT_AS only")
+                logger.warning(
+                    "no cgroup v1 memory controller: memory is bounded by RLIMIT_AS only, which "
+                    "for nodejs is the memory limit plus V8's 2 GiB of reserved address space"
+                )
         for cgroup in self._cgroups:
             cgroup.configure(
                 memory_bytes=config.limits.memory_bytes, max_processes=config.limits.max_processes

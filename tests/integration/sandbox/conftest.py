@@ -21,6 +21,9 @@ import pytest
 from yarrow.sandbox.supervisor import SandboxProcess, start_sandbox_process
 
 API_KEY = "integration-test-key-0123456789"
+#: First uid of this test session's services; unique per session so that concurrent sessions on
+#: one machine never share run uids. Each service takes a block of 20.
+UID_BASE = 40000 + (os.getpid() % 1000) * 100
 #: Planted in the service's environment: no run may ever print it.
 HOST_SECRET = "host-secret-must-not-leak-5c1a"
 
@@ -76,7 +79,7 @@ def running_sandbox(tmp: Path, log: Path, **extra: str) -> Iterator[SandboxProce
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     """A sandbox without network (no proxy configured)."""
     tmp = tmp_path_factory.mktemp("sandbox")
-    with running_sandbox(tmp, tmp / "sandbox.log", YARROW_SANDBOX_UID_BASE="62000") as handle:
+    with running_sandbox(tmp, tmp / "sandbox.log", YARROW_SANDBOX_UID_BASE=str(UID_BASE)) as handle:
         yield handle
 
 
@@ -130,7 +133,7 @@ def networked_sandbox(
     tmp = tmp_path_factory.mktemp("sandbox-net")
     url = f"http://127.0.0.1:{proxy.server_address[1]}"
     with running_sandbox(
-        tmp, tmp / "sandbox.log", SANDBOX_HTTP_PROXY=url, YARROW_SANDBOX_UID_BASE="62100"
+        tmp, tmp / "sandbox.log", SANDBOX_HTTP_PROXY=url, YARROW_SANDBOX_UID_BASE=str(UID_BASE + 20)
     ) as handle:
         yield handle
 

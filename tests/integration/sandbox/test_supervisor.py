@@ -10,7 +10,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.sandbox.conftest import API_KEY, free_port, running_sandbox, sandbox_environ
+from tests.integration.sandbox.conftest import (
+    API_KEY,
+    UID_BASE,
+    assert_healthy,
+    free_port,
+    run_code,
+    running_sandbox,
+    sandbox_environ,
+)
 from yarrow.errors import ConfigurationError
 from yarrow.sandbox.errors import SandboxUnavailable
 from yarrow.sandbox.supervisor import start_sandbox_process
@@ -34,7 +42,9 @@ def _processes_of(uid_base: int) -> list[int]:
 
 
 def test_start_run_and_stop_leaves_nothing_behind(tmp_path: Path) -> None:
-    with running_sandbox(tmp_path, tmp_path / "log", YARROW_SANDBOX_UID_BASE="62200") as handle:
+    with running_sandbox(
+        tmp_path, tmp_path / "log", YARROW_SANDBOX_UID_BASE=str(UID_BASE + 40)
+    ) as handle:
         assert _cgroup_dirs(handle.pid), "slot cgroups exist while running"
         response = httpx.post(
             f"{handle.base_url}/v1/sandbox/run",
@@ -45,11 +55,13 @@ def test_start_run_and_stop_leaves_nothing_behind(tmp_path: Path) -> None:
         pid = handle.pid
     assert handle.process.returncode in (0, -15)  # uvicorn re-raises SIGTERM after shutdown
     assert not _cgroup_dirs(pid)
-    assert not _processes_of(62200)
+    assert not _processes_of(UID_BASE + 40)
 
 
 def test_stop_during_a_run_kills_the_jail(tmp_path: Path) -> None:
-    with running_sandbox(tmp_path, tmp_path / "log", YARROW_SANDBOX_UID_BASE="62300") as handle:
+    with running_sandbox(
+        tmp_path, tmp_path / "log", YARROW_SANDBOX_UID_BASE=str(UID_BASE + 60)
+    ) as handle:
         runner = subprocess.Popen(
             [
                 "curl", "-s", "-m", "20", "-H", f"X-Api-Key: {API_KEY}",
@@ -60,16 +72,16 @@ def test_stop_during_a_run_kills_the_jail(tmp_path: Path) -> None:
         )  # fmt: skip
         try:
             for _ in range(50):
-                if _processes_of(62300):
+                if _processes_of(UID_BASE + 60):
                     break
                 time.sleep(0.1)
-            assert _processes_of(62300)
+            assert _processes_of(UID_BASE + 60)
             started = time.monotonic()
         finally:
             handle.stop(timeout=15)
             runner.wait()
     assert time.monotonic() - started < 5  # the 6 s run was killed, not awaited
-    assert not _processes_of(62300)
+    assert not _processes_of(UID_BASE + 60)
 
 
 def test_bad_configuration_fails_fast_and_stops(tmp_path: Path) -> None:
@@ -108,3 +120,26 @@ def test_interpreter_under_root_home_is_refused(tmp_path: Path) -> None:
 def test_empty_key_is_refused_before_starting(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="CODE_EXECUTION_API_KEY"):
         start_sandbox_process(api_key="", port=free_port(), environ=sandbox_environ(tmp_path))
+
+
+def test_without_cgroups_rlimits_still_bound_runs(tmp_path: Path) -> None:
+    with running_sandbox(
+        tmp_path,
+        tmp_path / "log",
+        YARROW_SANDBOX_UID_BASE=str(UID_BASE + 80),
+        YARROW_SANDBOX_USE_CGROUPS="false",
+    ) as handle:
+        assert not _cgroup_dirs(handle.pid)
+        memory = run_code(handle, "python3", "x = bytearray(512 << 20)\nprint('ALIVE')")
+        assert "MemoryError" in memory["error"] and "ALIVE" not in memory["stdout"]
+        cpu = run_code(handle, "python3", "while True:\n    pass\n")
+        assert "CPU time limit exceeded" in cpu["error"] or "error: timeout" in cpu["error"]
+        threads = run_code(
+            handle,
+            "python3",
+            "import threading, time\n"
+            "for _ in range(1000):\n"
+            "    threading.Thread(target=time.sleep, args=(3,), daemon=True).start()\n",
+        )
+        assert "can't start new thread" in threads["error"]
+        assert_healthy(handle)

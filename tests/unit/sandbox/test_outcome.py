@@ -45,7 +45,7 @@ KILL = 128 + signal.SIGKILL
         (KILL, {"timed_out": True}, 0.1, Verdict.TIMEOUT),
         (KILL, {"oom": True}, 0.1, Verdict.MEMORY_LIMIT),
         (KILL, {}, 2.0, Verdict.CPU_LIMIT),
-        (KILL, {}, 1.8, Verdict.CPU_LIMIT),  # cgroup accounting lags the task's clock
+        (KILL, {}, 1.2, Verdict.CPU_LIMIT),  # cgroup accounting lags the task's clock
         (128 + signal.SIGXCPU, {}, 1.0, Verdict.CPU_LIMIT),
         (KILL, {}, 0.5, Verdict.SIGNALLED),
         (128 + signal.SIGSEGV, {}, 0.5, Verdict.SIGNALLED),
