@@ -315,3 +315,28 @@ def test_matches_type(value_type: str, value: Any, ok: bool) -> None:
     from yarrow.workflow.variables import matches_type
 
     assert matches_type(value_type, value) is ok
+
+
+@pytest.mark.parametrize("target", [["sys", "user_id"], ["env", "KEY"]])
+async def test_assigner_cannot_write_system_or_environment(target: list[str]) -> None:
+    g = graph(
+        [
+            node("s", "start"),
+            node(
+                "a",
+                "assigner",
+                version="2",
+                items=[
+                    {
+                        "variable_selector": target,
+                        "input_type": "constant",
+                        "operation": "over-write",
+                        "value": "evil",
+                    }
+                ],
+            ),
+            node("e", "end", outputs=[]),
+        ]
+    )
+    _, result = await run_graph(g)
+    assert result.status == "failed" and "read-only" in (result.error or "")

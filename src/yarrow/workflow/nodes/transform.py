@@ -28,6 +28,7 @@ from yarrow.workflow.ports import CodeExecutor
 from yarrow.workflow.variables import CONVERSATION, VariablePool, matches_type
 
 TEMPLATE_TRANSFORM_MAX_LENGTH = 400_000
+READ_ONLY_IDS = frozenset({"sys", "env", "rag"})
 _MAX_OPERAND = 1_000_000
 
 
@@ -216,6 +217,8 @@ class AssignerNode(Node):
         for selector, operation, source in self._items():
             if len(selector) < 2:
                 raise NodeConfigError(f"Node {self.spec.title!r} has an invalid variable selector.")
+            if selector[0] in READ_ONLY_IDS:
+                raise NodeConfigError(f"{selector[0]} variables are read-only.")
             # Items apply in order: a later item sees what an earlier one wrote (as Dify).
             value = pool.get(as_selector(source[1])) if source[0] == "variable" else source[1]
             if source[0] == "variable" and value is None:
