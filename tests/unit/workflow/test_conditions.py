@@ -340,3 +340,27 @@ async def test_assigner_cannot_write_system_or_environment(target: list[str]) ->
     )
     _, result = await run_graph(g)
     assert result.status == "failed" and "read-only" in (result.error or "")
+
+
+async def test_assigner_cannot_overwrite_node_outputs() -> None:
+    g = graph(
+        [
+            node("s", "start"),
+            node(
+                "a",
+                "assigner",
+                version="2",
+                items=[
+                    {
+                        "variable_selector": ["s", "q"],
+                        "input_type": "constant",
+                        "operation": "over-write",
+                        "value": "evil",
+                    }
+                ],
+            ),
+            node("e", "end", outputs=[]),
+        ]
+    )
+    _, result = await run_graph(g, inputs={"q": "good"})
+    assert result.status == "failed" and "read-only" in (result.error or "")

@@ -28,7 +28,6 @@ from yarrow.workflow.ports import CodeExecutor
 from yarrow.workflow.variables import CONVERSATION, VariablePool, matches_type
 
 TEMPLATE_TRANSFORM_MAX_LENGTH = 400_000
-READ_ONLY_IDS = frozenset({"sys", "env", "rag"})
 _MAX_OPERAND = 1_000_000
 
 
@@ -217,8 +216,12 @@ class AssignerNode(Node):
         for selector, operation, source in self._items():
             if len(selector) < 2:
                 raise NodeConfigError(f"Node {self.spec.title!r} has an invalid variable selector.")
-            if selector[0] in READ_ONLY_IDS:
-                raise NodeConfigError(f"{selector[0]} variables are read-only.")
+            owner = ctx.graph.all_nodes.get(selector[0])
+            if selector[0] != CONVERSATION and (owner is None or owner.type != "loop"):
+                raise NodeConfigError(
+                    f"{'.'.join(selector)} is read-only: assigners write conversation or loop "
+                    "variables."
+                )
             # Items apply in order: a later item sees what an earlier one wrote (as Dify).
             value = pool.get(as_selector(source[1])) if source[0] == "variable" else source[1]
             if source[0] == "variable" and value is None:
