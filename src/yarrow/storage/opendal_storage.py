@@ -13,8 +13,7 @@ used only to presign, which does no I/O.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import quote
@@ -22,7 +21,6 @@ from urllib.parse import quote
 import anyio
 import anyio.to_thread
 import opendal
-from opendal import exceptions as od
 
 from yarrow.storage.base import DEFAULT_CHUNK_SIZE, ObjectInfo, ObjectStorage, StorageCapabilities
 from yarrow.storage.breaker import StorageBreaker
@@ -34,6 +32,8 @@ from yarrow.storage.errors import (
     StorageUnavailable,
 )
 from yarrow.storage.keys import check_key, check_prefix
+from yarrow.storage.listing import ListingThread
+from yarrow.storage.opendal_errors import OPENDAL_ERRORS, first_line, translated
 from yarrow.storage.signing import ProxiedUrlSigner
 
 logger = logging.getLogger(__name__)
@@ -41,24 +41,6 @@ T = TypeVar("T")
 
 #: OpenDAL services that keep the content type given on write.
 _SCHEMES_WITH_CONTENT_TYPE = frozenset({"s3", "azblob", "gcs", "oss", "cos", "obs", "tos"})
-
-_MISSING = (od.NotFound, od.IsADirectory, od.NotADirectory)
-_OPENDAL_ERRORS: tuple[type[Exception], ...] = (
-    od.Error,
-    od.Unexpected,
-    od.Unsupported,
-    od.ConfigInvalid,
-    od.NotFound,
-    od.PermissionDenied,
-    od.IsADirectory,
-    od.NotADirectory,
-    od.AlreadyExists,
-    od.IsSameFile,
-    od.ConditionNotMatch,
-    od.RateLimited,
-    od.RangeNotSatisfied,
-    od.Conflict,
-)
 
 
 @dataclass(frozen=True)
@@ -103,9 +85,9 @@ class OpenDALStorage(ObjectStorage):
                         max_delay=limits.retry_max_delay,
                     )
                 )
-        except _OPENDAL_ERRORS as exc:
+        except OPENDAL_ERRORS as exc:
             raise StorageConfigurationError(
-                f"OpenDAL rejected the {scheme!r} storage options: {_first_line(exc)}"
+                f"OpenDAL rejected the {scheme!r} storage options: {first_line(exc)}"
             ) from exc
         self.name = name
         self.scheme = scheme
@@ -131,7 +113,7 @@ class OpenDALStorage(ObjectStorage):
         """One blocking OpenDAL call in a worker thread, translated and counted by the breaker."""
         self.breaker.admit()
         try:
-            with _translated(key):
+            with translated(key):
                 result = await anyio.to_thread.run_sync(
                     lambda: func(*args, **kwargs), limiter=self._threads
                 )
@@ -234,21 +216,29 @@ class OpenDALStorage(ObjectStorage):
     async def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
         check_prefix(prefix)
         folder = prefix[: prefix.rfind("/") + 1]
+        self.breaker.admit()
+        # OpenDAL's blocking lister must stay on the thread that made it: one thread lists and
+        # hands over bounded batches, so memory stays flat however many keys match.
+        listing = ListingThread(self._op, folder, prefix)
         try:
-            # OpenDAL's blocking lister must stay on the thread that made it.
-            keys = await self._call(folder, self._list_blocking, folder, prefix)
+            while True:
+                batch = await anyio.to_thread.run_sync(listing.next_batch, limiter=self._threads)
+                if batch is None:
+                    break
+                for key in batch:
+                    yield key
         except ObjectNotFound:
+            self.breaker.succeeded()
             return
-        for key in keys:
-            yield key
-
-    def _list_blocking(self, folder: str, prefix: str) -> list[str]:
-        keys = []
-        for entry in self._op.list(folder, recursive=True):
-            path = entry.path.lstrip("/")
-            if path and not path.endswith("/") and path.startswith(prefix):
-                keys.append(path)
-        return keys
+        except StorageUnavailable:
+            self.breaker.failed()
+            raise
+        except BaseException:  # the consumer stopped early or was cancelled
+            self.breaker.abandoned()
+            raise
+        finally:
+            listing.close()
+        self.breaker.succeeded()
 
     async def stat(self, key: str) -> ObjectInfo:
         check_key(key)
@@ -278,7 +268,7 @@ class OpenDALStorage(ObjectStorage):
             disposition = None
             if filename:
                 disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
-            with _translated(key):
+            with translated(key):
                 request = await self._presigner.presign_read(
                     key, expires_in, content_type=content_type, content_disposition=disposition
                 )
@@ -288,19 +278,3 @@ class OpenDALStorage(ObjectStorage):
         raise DownloadUrlUnavailable(
             f"The {self.name!r} storage cannot presign and no proxied-URL signer is configured."
         )
-
-
-@contextmanager
-def _translated(key: str) -> Iterator[None]:
-    """Translate OpenDAL's exceptions into ``yarrow.storage.errors``."""
-    try:
-        yield
-    except _MISSING as exc:
-        raise ObjectNotFound(f"No object under {key!r}.") from exc
-    except _OPENDAL_ERRORS as exc:
-        raise StorageUnavailable(f"Object storage call failed: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -183,6 +183,18 @@ class ObjectStorageConformance:
         assert await _collect(storage, "missing/") == set()
         assert await _collect(storage, "q") == set()
 
+    async def test_list_many_keys_and_stop_early(self, storage: ObjectStorage) -> None:
+        keys = {f"bulk/{i:04d}.txt" for i in range(300)}
+        await asyncio.gather(*(storage.save(k, b"") for k in keys))
+        assert await _collect(storage, "bulk/") == keys
+        seen = []
+        async for key in storage.list_keys("bulk/"):
+            seen.append(key)
+            if len(seen) == 3:
+                break
+        assert len(seen) == 3 and set(seen) <= keys
+        assert await _collect(storage, "bulk/00") == {k for k in keys if k.startswith("bulk/00")}
+
     async def test_list_forgets_deleted_keys(self, storage: ObjectStorage) -> None:
         await storage.save("l/1", b"1")
         await storage.save("l/2", b"2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,3 +40,22 @@ async def test_proxied_download_url_verifies_with_the_test_signer() -> None:
     ProxiedUrlSigner(TEST_SIGNER_SECRET, TEST_FILES_URL).verify(
         "exports/a b.zip", query["expires"], query["sign"]
     )
+
+
+async def test_listing_thread_ends_when_the_consumer_stops() -> None:
+    """More keys than the hand-over queue holds, so the listing thread is still running."""
+    import threading
+
+    storage = memory_storage()
+    for i in range(3000):
+        await storage.save(f"k/{i:04d}", b"")
+    listing = storage.list_keys("k/")
+    first = await anext(listing)
+    assert first.startswith("k/")
+    assert any(t.name == "yarrow-storage-list" for t in threading.enumerate())
+    await listing.aclose()  # type: ignore[attr-defined]
+    for _ in range(50):
+        if not any(t.name == "yarrow-storage-list" for t in threading.enumerate()):
+            break
+        await asyncio.sleep(0.05)
+    assert not any(t.name == "yarrow-storage-list" for t in threading.enumerate())
