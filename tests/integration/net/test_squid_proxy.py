@@ -8,6 +8,7 @@ port, with only the local paths of the shipped config rewritten. With no interne
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import socket
@@ -66,7 +67,8 @@ def squid() -> Iterator[tuple[str, Path]]:
     # Not under pytest's tmp_path: squid drops to the `proxy` user, who cannot enter root's 0700
     # pytest folder.
     folder = Path(tempfile.mkdtemp(prefix="yarrow-squid-"))
-    shutil.chown(folder, "proxy", "proxy")
+    if os.geteuid() == 0:  # squid started by root drops to its `proxy` user
+        shutil.chown(folder, "proxy", "proxy")
     port = _free_port()
     config = folder / "squid.conf"
     config.write_text(_test_config(folder, port))
