@@ -232,6 +232,24 @@ class TextChunk(WorkflowEvent):
 
 
 @dataclass
+class ReasoningChunk(WorkflowEvent):
+    """Separated reasoning of an llm node; ``is_final`` ends that node's reasoning."""
+
+    event: ClassVar[str] = "reasoning_chunk"
+    reasoning: str
+    node_id: str
+    is_final: bool = False
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "message_id": None,
+            "reasoning": self.reasoning,
+            "node_id": self.node_id,
+            "is_final": self.is_final,
+        }
+
+
+@dataclass
 class WorkflowFinished(WorkflowEvent):
     """``status``: succeeded, failed, stopped or partial-succeeded."""
 

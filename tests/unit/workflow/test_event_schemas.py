@@ -31,6 +31,7 @@ SCHEMAS = {
     "loop_next": "WorkflowStreamEventLoopNext",
     "loop_completed": "WorkflowStreamEventLoopCompleted",
     "text_chunk": "StreamEventTextChunk",
+    "reasoning_chunk": "StreamEventReasoningChunk",
     "workflow_finished": "WorkflowStreamEventWorkflowFinished",
 }
 
@@ -75,6 +76,7 @@ def sample_graph() -> Graph:
             "llm",
             "llm",
             model={"provider": "p", "name": "m"},
+            reasoning_format="separated",
             prompt_template=[{"role": "user", "text": "hi"}],
         ),
         node(
@@ -101,7 +103,8 @@ def sample_graph() -> Graph:
 
 async def test_all_events_validate_against_dify_schemas() -> None:
     run_id = str(uuid.uuid4())
-    engine = WorkflowEngine(services=Services(tools=FakeTools(failures=1), chat=FakeChat()))
+    chat = FakeChat(answers=["<think>hmm</think> hello world"])
+    engine = WorkflowEngine(services=Services(tools=FakeTools(failures=1), chat=chat))
     run = engine.start(
         sample_graph(), inputs={"items": [1, 2]}, run=RunInfo(run_id, str(uuid.uuid4()))
     )

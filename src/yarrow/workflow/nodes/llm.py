@@ -13,18 +13,16 @@ arrive; ``reasoning_format: separated`` moves ``<think>`` blocks into ``reasonin
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from yarrow.workflow.errors import NodeConfigError, NodeRunError
-from yarrow.workflow.events import TokenUsage
+from yarrow.workflow.events import ReasoningChunk, TokenUsage
 from yarrow.workflow.nodes.base import Node, NodeContext, NodeResult, as_selector, register, service
+from yarrow.workflow.nodes.reasoning import ThinkSplitter
 from yarrow.workflow.nodes.transform import render_jinja2
 from yarrow.workflow.ports import ChatMessage, ChatRequest, ToolCall
 from yarrow.workflow.variables import is_file
-
-_THINK = re.compile(r"<think>(.*?)</think>\s*", re.DOTALL)
 
 
 def context_text(value: Any) -> str:
@@ -82,22 +80,40 @@ class ModelNode(Node):
         return await ctx.services.memory.history(str(conversation_id), size)
 
     async def invoke(
-        self, ctx: NodeContext, request: ChatRequest, stream_as: str | None = None
+        self,
+        ctx: NodeContext,
+        request: ChatRequest,
+        stream_as: str | None = None,
+        separate_reasoning: bool = False,
     ) -> tuple[str, str, list[ToolCall], TokenUsage]:
+        """Call the model; with ``separate_reasoning``, ``<think>`` text (and the model's own
+        reasoning deltas) go to ``reasoning_chunk`` events and out of the returned text."""
         chat = service(ctx.services.chat, "chat model runtime", self)
         text: list[str] = []
         reasoning: list[str] = []
         calls: list[ToolCall] = []
         usage = TokenUsage()
-        async for chunk in chat.stream(request):
-            if chunk.delta:
-                text.append(chunk.delta)
+        splitter = ThinkSplitter() if separate_reasoning else None
+
+        async def publish(piece: str, thought: str) -> None:
+            if piece:
+                text.append(piece)
                 if stream_as is not None:
-                    await ctx.stream(stream_as, chunk.delta)
-            reasoning.append(chunk.reasoning)
+                    await ctx.stream(stream_as, piece)
+            if thought:
+                reasoning.append(thought)
+                if splitter is not None:
+                    await ctx.emit(ReasoningChunk(thought, self.spec.id))
+
+        async for chunk in chat.stream(request):
+            piece, thought = splitter.feed(chunk.delta) if splitter else (chunk.delta, "")
+            await publish(piece, chunk.reasoning + thought)
             calls.extend(chunk.tool_calls)
             if chunk.usage is not None:
                 usage = chunk.usage
+        if splitter is not None:
+            await publish(*splitter.flush())
+            await ctx.emit(ReasoningChunk("", self.spec.id, is_final=True))
         return "".join(text), "".join(reasoning), calls, usage
 
 
@@ -130,10 +146,7 @@ class LlmNode(ModelNode):
                     raise NodeConfigError("structured_output.schema is not valid JSON.") from exc
         request = self.request(ctx, messages, json_schema=schema)
         separated = self.data.get("reasoning_format") == "separated"
-        text, reasoning, _, usage = await self.invoke(ctx, request, "text")
-        if separated:
-            reasoning = reasoning + "".join(_THINK.findall(text))
-            text = _THINK.sub("", text)
+        text, reasoning, _, usage = await self.invoke(ctx, request, "text", separated)
         outputs: dict[str, Any] = {
             "text": text,
             "reasoning_content": reasoning,
