@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--s3", action="store_true", help="also stream from moto_server")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="yarrow-bench-") as root:
+    with tempfile.TemporaryDirectory(prefix="yarrow-storage-bench-") as root:
         asyncio.run(_write(root, "small.bin", 16))
         asyncio.run(_write(root, "large.bin", args.size_mib))
         base = _run_child("stream", root, "small.bin")
