@@ -10,7 +10,13 @@ size and time. The transports and the address policy are usable on their own.
 from yarrow.net.addresses import AddressPolicy, parse_ip_literal
 from yarrow.net.client import ClientOptions, build_ssrf_client, build_ssrf_sync_client
 from yarrow.net.decoding import UnsupportedContentEncoding
-from yarrow.net.errors import BlockedDestination, FetchTimeout, InvalidUrl, ResponseTooLarge
+from yarrow.net.errors import (
+    BlockedDestination,
+    FetchError,
+    FetchTimeout,
+    InvalidUrl,
+    ResponseTooLarge,
+)
 from yarrow.net.resolver import BlockingResolver, Resolver, StaticResolver, SystemResolver
 from yarrow.net.sync_transport import (
     GuardedSyncNetworkBackend,
@@ -34,6 +40,7 @@ __all__ = [
     "build_ssrf_sync_client",
     "BlockedDestination",
     "ClientOptions",
+    "FetchError",
     "FetchLimits",
     "FetchTimeout",
     "GuardedNetworkBackend",

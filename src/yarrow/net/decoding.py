@@ -10,14 +10,14 @@ from __future__ import annotations
 import zlib
 
 from yarrow.errors import UpstreamUnavailable
-from yarrow.net.errors import ResponseTooLarge
+from yarrow.net.errors import FetchError, ResponseTooLarge
 
 ACCEPT_ENCODING = "gzip, deflate"
 _IDENTITY = frozenset({"", "identity"})
 _GZIP = frozenset({"gzip", "x-gzip"})
 
 
-class UnsupportedContentEncoding(UpstreamUnavailable):
+class UnsupportedContentEncoding(UpstreamUnavailable, FetchError):
     """The server used a content encoding the guard did not ask for and cannot cap."""
 
     default_message = "The remote server answered with an unsupported content encoding."

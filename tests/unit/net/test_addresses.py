@@ -131,3 +131,26 @@ def test_allowed_networks_setting_is_validated() -> None:
         SsrfSettings.model_validate({"yarrow_ssrf_allowed_networks": "10.0.0.0/33"})
     with pytest.raises(ValidationError):
         SsrfSettings.model_validate({"yarrow_ssrf_allowed_networks": "not-a-network"})
+
+
+def test_every_client_error_is_a_fetch_error_with_its_own_status() -> None:
+    from yarrow.net import (
+        BlockedDestination,
+        FetchError,
+        FetchTimeout,
+        InvalidUrl,
+        ResponseTooLarge,
+        UnsupportedContentEncoding,
+    )
+
+    statuses = {
+        BlockedDestination: 400,
+        InvalidUrl: 400,
+        ResponseTooLarge: 413,
+        FetchTimeout: 503,
+        UnsupportedContentEncoding: 503,
+    }
+    for cls, status in statuses.items():
+        error = cls()
+        assert isinstance(error, FetchError)
+        assert error.status == status
