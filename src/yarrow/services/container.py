@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from yarrow.db.engine import Database
 from yarrow.models import ModelRuntime, ProviderContext
+from yarrow.net import build_ssrf_client
 from yarrow.services.accounts import AccountService, LoginPolicy
 from yarrow.services.api_keys import ApiKeyService
 from yarrow.services.app_dsl import AppDslService
@@ -13,6 +14,7 @@ from yarrow.services.apps import AppService
 from yarrow.services.chat.generation import ChatService
 from yarrow.services.chat.running import TaskRegistry
 from yarrow.services.chat.store import ChatStore
+from yarrow.services.chat.tools import ToolCatalog
 from yarrow.services.crypto import CredentialCipher
 from yarrow.services.model_providers import ModelProviderService
 from yarrow.services.security import PasswordHasherService, TokenSigner
@@ -70,6 +72,12 @@ def build_services(
         runtime=runtime,
         model_providers=providers,
         chat_store=store,
-        chat=ChatService(store, providers, tasks, settings.limits.yarrow_max_query_chars),
+        chat=ChatService(
+            store,
+            providers,
+            tasks,
+            ToolCatalog(lambda: build_ssrf_client(settings.ssrf)),
+            settings.limits.yarrow_max_query_chars,
+        ),
         dsl=AppDslService(apps, store, runtime),
     )

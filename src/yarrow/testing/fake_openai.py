@@ -6,7 +6,12 @@ on purpose:
 
 - ``"[fail:500]"`` (any status) answers that HTTP status;
 - ``"[slow:0.5]"`` waits that many seconds before each streamed word;
-- a bearer key other than the one given (when one is given) gets 401.
+- a bearer key other than the one given (when one is given) gets 401;
+- with ``tools`` in the request, ``"[call:NAME {json}]"`` in the last user message answers with
+  that tool call (``finish_reason: tool_calls``); when the last message is a tool result the
+  answer is ``"Observed: <result>"``;
+- without tools, ``"[react:NAME {json}]"`` answers a ReAct ``Action`` for that tool, and a last
+  user message starting with ``"Observation:"`` answers ``"Final Answer: <observation>"``.
 
 It is our own test double of an OpenAI-style upstream, not a mock of a third-party library.
 """
@@ -31,6 +36,8 @@ from starlette.routing import Route
 MODEL = "echo-1"
 _FAIL = re.compile(r"\[fail:(\d{3})\]")
 _SLOW = re.compile(r"\[slow:([0-9.]+)\]")
+_CALL = re.compile(r"\[call:([A-Za-z0-9_-]+) (\{.*?\})\]")
+_REACT = re.compile(r"\[react:([A-Za-z0-9_-]+) (\{.*?\})\]")
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -65,6 +72,9 @@ def build_app(api_key: str | None = None) -> Starlette:
         if not authorised(request):
             return _error(401, "invalid_api_key", "Incorrect API key provided.")
         body = await request.json()
+        scripted = _scripted_agent(body)
+        if scripted is not None:
+            return scripted
         text = _last_user_text(body)
         failure = _FAIL.search(text)
         if failure:
@@ -107,6 +117,99 @@ def build_app(api_key: str | None = None) -> Starlette:
     return Starlette(
         routes=[Route("/v1/models", models), Route("/v1/chat/completions", chat, methods=["POST"])]
     )
+
+
+def _scripted_agent(body: dict[str, Any]) -> Response | None:
+    """Tool-call and ReAct answers for agent tests (see the module docstring)."""
+    messages = body.get("messages") or []
+    if messages and messages[-1].get("role") == "tool":
+        observed = str(messages[-1].get("content", ""))[:200]
+        return _answer(body, ["Observed:", *observed.split(" ")], observed)
+    text = _last_user_text(body)
+    call = _CALL.search(text) if body.get("tools") else None
+    if call:
+        return _tool_call(body, call.group(1), call.group(2))
+    if text.startswith("Observation:"):
+        return _answer(body, ["Final", "Answer:", *text[12:].split()], text)
+    react = _REACT.search(text) if not body.get("tools") else None
+    if react:
+        action = f'{{"action": "{react.group(1)}", "action_input": {react.group(2)}}}'
+        return _answer(body, f"Thought: I need {react.group(1)}\nAction: {action}".split(" "), text)
+    return None
+
+
+def _answer(body: dict[str, Any], words: list[str], prompt: str) -> Response:
+    usage = {
+        "prompt_tokens": len(prompt.split()),
+        "completion_tokens": len(words),
+        "total_tokens": len(prompt.split()) + len(words),
+    }
+    created = int(time.time())
+    model = body.get("model", MODEL)
+    if body.get("stream"):
+        return StreamingResponse(
+            _stream(words, usage, model, created, 0.0), media_type="text/event-stream"
+        )
+    return JSONResponse(
+        {
+            "id": "chatcmpl-echo",
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": " ".join(words)},
+                }
+            ],
+            "usage": usage,
+        }
+    )
+
+
+def _tool_call(body: dict[str, Any], name: str, arguments: str) -> Response:
+    call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}
+    usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    created = int(time.time())
+    model = body.get("model", MODEL)
+    if not body.get("stream"):
+        return JSONResponse(
+            {
+                "id": "chatcmpl-call",
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "usage": usage,
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "tool_calls",
+                        "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+                    }
+                ],
+            }
+        )
+
+    async def chunks() -> AsyncIterator[bytes]:
+        def chunk(delta: dict[str, Any], finish: str | None, **extra: Any) -> bytes:
+            payload = {
+                "id": "chatcmpl-call",
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                **extra,
+            }
+            return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+        yield chunk(
+            {"role": "assistant", "content": None, "tool_calls": [{"index": 0, **call}]}, None
+        )
+        yield chunk({}, "tool_calls", usage=usage)
+        yield b"data: [DONE]\n\n"
+
+    return StreamingResponse(chunks(), media_type="text/event-stream")
 
 
 async def _stream(

@@ -61,6 +61,15 @@ def conversation_json(row: Conversation) -> dict[str, Any]:
     }
 
 
+def _thoughts(row: Message) -> list[dict[str, Any]]:
+    stored = json.loads(row.metadata_json or "{}").get("agent_thoughts") or []
+    created = unix_seconds(row.created_at)
+    return [
+        {"chain_id": None, "message_id": row.id, "files": [], "created_at": created, **t}
+        for t in stored
+    ]
+
+
 def message_json(row: Message, rating: str | None) -> dict[str, Any]:
     """A message as the Service API shows it."""
     return {
@@ -75,7 +84,7 @@ def message_json(row: Message, rating: str | None) -> dict[str, Any]:
         "message_files": [],
         "feedback": {"rating": rating} if rating else None,
         "retriever_resources": [],
-        "agent_thoughts": [],
+        "agent_thoughts": _thoughts(row),
         "extra_contents": [],
         "created_at": unix_seconds(row.created_at),
         "message_tokens": row.message_tokens,

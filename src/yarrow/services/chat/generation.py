@@ -9,6 +9,7 @@ an ``error`` event). ``blocking`` consumes the same events and returns Dify's bl
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -21,9 +22,17 @@ from yarrow.errors import InvalidInput, NotFound, YarrowError
 from yarrow.models import ChatMessage, ChatOptions, ModelError, ModelType
 from yarrow.models.resilient import ResilientChatModel
 from yarrow.models.types import Usage
+from yarrow.services.chat.agent import (
+    DEFAULT_MAX_ITERATIONS,
+    AgentRun,
+    function_calling,
+    max_iterations,
+    react,
+)
 from yarrow.services.chat.app_config import AppConfig, render_prompt, validate_inputs
 from yarrow.services.chat.running import RunningTask, TaskRegistry
 from yarrow.services.chat.store import ChatStore
+from yarrow.services.chat.tools import AgentTool, ToolCatalog
 from yarrow.services.model_providers import ModelProviderService
 
 Kind = Literal["chat", "completion"]
@@ -60,6 +69,9 @@ class Generation:
     prompt: list[ChatMessage]
     options: ChatOptions
     preset_answer: str | None = None
+    tools: dict[str, AgentTool] = field(default_factory=dict)
+    max_iterations: int = DEFAULT_MAX_ITERATIONS
+    thoughts: list[dict[str, Any]] = field(default_factory=list)
     answer: list[str] = field(default_factory=list)
     usage: Usage | None = None
     started: float = field(default_factory=time.monotonic)
@@ -118,11 +130,13 @@ class ChatService:
         store: ChatStore,
         providers: ModelProviderService,
         tasks: TaskRegistry,
+        catalog: ToolCatalog,
         max_query_chars: int = 100_000,
     ) -> None:
         self.store = store
         self.providers = providers
         self.tasks = tasks
+        self.catalog = catalog
         self._max_query = max_query_chars
 
     async def prepare(self, app: App, request: GenerateRequest) -> Generation:
@@ -170,16 +184,23 @@ class ChatService:
         except BaseException:
             self.tasks.finish(task)
             raise
-        return Generation(
+        generation = Generation(
             app, end_user, config, conversation, message, task, model, prompt, options, preset
         )
+        if app.mode == "agent-chat":
+            generation.tools = self.catalog.toolbox(config.agent_mode)
+            generation.max_iterations = max_iterations(config.agent_mode)
+        return generation
 
     async def events(self, gen: Generation) -> AsyncIterator[dict[str, Any]]:
         """Dify events for ``gen``; always finishes the task and records the outcome."""
         event_name = "agent_message" if gen.app.mode == "agent-chat" else "message"
         try:
-            async for delta in self._deltas(gen):
-                yield {"event": event_name, **gen.envelope(), "answer": delta}
+            async for kind, payload in self._steps(gen):
+                if kind == "thought":
+                    yield {"event": "agent_thought", **gen.envelope(), **payload}
+                else:
+                    yield {"event": event_name, **gen.envelope(), "answer": payload}
             latency = time.monotonic() - gen.started
             await asyncio.to_thread(self._record, gen, "normal", None, latency)
             yield {
@@ -223,18 +244,32 @@ class ChatService:
 
     # --- internals -------------------------------------------------------------------------------
 
-    async def _deltas(self, gen: Generation) -> AsyncIterator[str]:
+    async def _steps(self, gen: Generation) -> AsyncIterator[tuple[str, Any]]:
+        """``("text", delta)`` and, for agents, ``("thought", record)`` until done or stopped."""
         if gen.preset_answer is not None:
             gen.answer.append(gen.preset_answer)
-            yield gen.preset_answer
+            yield "text", gen.preset_answer
             return
         assert gen.model is not None
+        if gen.tools:
+            run = AgentRun(gen.model, gen.tools, gen.options, gen.max_iterations, gen.thoughts)
+            loop = function_calling if gen.model.info.capabilities.tool_calling else react
+            try:
+                async for kind, payload in loop(run, gen.prompt):
+                    if kind == "text":
+                        gen.answer.append(payload)
+                    yield kind, payload
+                    if gen.task.stopped.is_set():
+                        break
+            finally:
+                gen.usage = run.usage
+            return
         async for delta in gen.model.stream(gen.prompt, gen.options):
             if delta.usage is not None:
                 gen.usage = delta.usage
             if delta.content:
                 gen.answer.append(delta.content)
-                yield delta.content
+                yield "text", delta.content
             if gen.task.stopped.is_set():
                 break
 
@@ -248,6 +283,7 @@ class ChatService:
             message_tokens=usage.prompt_tokens if usage else 0,
             answer_tokens=usage.completion_tokens if usage else 0,
             latency=latency,
+            metadata_json=json.dumps({"agent_thoughts": gen.thoughts}, ensure_ascii=False),
         )
 
     @staticmethod
