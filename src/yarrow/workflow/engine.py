@@ -42,6 +42,9 @@ class EngineLimits:
     max_call_depth: int = 5
     stop_poll_interval: float = 0.1
     max_variable_size: int | None = 204800
+    #: nodes doing work at once in one run (Dify's GRAPH_ENGINE_MAX_WORKERS); None = no cap.
+    #: Containers do not count, their body nodes do.
+    max_parallel_nodes: int | None = None
 
 
 @dataclass
@@ -227,6 +230,7 @@ class WorkflowRun:
             queue,
             limits.max_steps,
             self.inputs,
+            asyncio.Semaphore(limits.max_parallel_nodes) if limits.max_parallel_nodes else None,
         )
         await queue.put(
             WorkflowStarted(self.info.run_id, self.info.workflow_id, dict(self.inputs), created_at)

@@ -22,7 +22,7 @@ from yarrow.workflow.events import (
     TokenUsage,
     WorkflowEvent,
 )
-from yarrow.workflow.graph import FAIL_BRANCH, Graph, NodeSpec
+from yarrow.workflow.graph import CONTAINER_TYPES, FAIL_BRANCH, Graph, NodeSpec
 from yarrow.workflow.nodes.base import BodyResult, Node, NodeResult, RunInfo
 from yarrow.workflow.ports import WorkflowServices
 from yarrow.workflow.streaming import SKIPPED, TAKEN, ResponseCoordinator
@@ -41,6 +41,7 @@ class RunState:
     queue: asyncio.Queue[WorkflowEvent | None]
     max_steps: int
     inputs: dict[str, Any]
+    slots: asyncio.Semaphore | None = None
     steps: int = 0
     limit_error: str | None = None
     exceptions_count: int = 0
@@ -245,11 +246,13 @@ class GraphExecutor:
         timeout = spec.data.get("timeout")
         timeout = float(timeout) if isinstance(timeout, int | float) and timeout > 0 else None
         ctx = _Context(self, spec.id)
+        slots = None if spec.type in CONTAINER_TYPES else self.state.slots
         for attempt in range(retries + 1):
             try:
-                if timeout is None:
-                    return await node.run(ctx), None
-                return await asyncio.wait_for(node.run(ctx), timeout), None
+                if slots is None:
+                    return await self._call(node, ctx, timeout), None
+                async with slots:
+                    return await self._call(node, ctx, timeout), None
             except TimeoutError:
                 error: YarrowError = NodeTimeoutError(f"Node timed out after {timeout}s.")
             except YarrowError as exc:
@@ -269,6 +272,12 @@ class GraphExecutor:
                 )
                 await asyncio.sleep(interval)
         return None, error
+
+    @staticmethod
+    async def _call(node: Node, ctx: _Context, limit: float | None) -> NodeResult:
+        if limit is None:
+            return await node.run(ctx)
+        return await asyncio.wait_for(node.run(ctx), limit)
 
     async def _succeeded(
         self,

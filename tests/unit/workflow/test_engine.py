@@ -555,3 +555,28 @@ async def test_workflow_as_tool_recursion_stops_at_call_depth() -> None:
     result = await engine.start(g).result()
     assert depths == [0, 1, 2, 3]
     assert result.status == "failed" and "Max workflow call depth 3" in (result.error or "")
+
+
+async def test_max_parallel_nodes_caps_concurrent_work() -> None:
+    active, peak = [0], [0]
+
+    class Tools(FakeTools):
+        async def invoke(self, request):  # type: ignore[no-untyped-def]
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+            await asyncio.sleep(0.01)
+            active[0] -= 1
+            return await super().invoke(request)
+
+    branches = [tool(f"t{i}") for i in range(6)]
+    g = graph(
+        [START, *branches, end()],
+        [*(edge("s", f"t{i}") for i in range(6)), *(edge(f"t{i}", "e") for i in range(6))],
+    )
+    _, result = await run_graph(
+        g, services=Services(tools=Tools()), limits=EngineLimits(max_parallel_nodes=2)
+    )
+    assert result.status == "succeeded" and peak[0] == 2
+    peak[0] = 0
+    _, result = await run_graph(g, services=Services(tools=Tools()))
+    assert peak[0] == 6
