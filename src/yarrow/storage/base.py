@@ -85,10 +85,19 @@ class ObjectStorage(ABC):
         """The whole object."""
 
     @abstractmethod
-    def stream(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
+    def stream(
+        self,
+        key: str,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        offset: int = 0,
+        length: int | None = None,
+    ) -> AsyncIterator[bytes]:
         """The object in chunks of at most ``chunk_size`` bytes, with memory flat in its size.
 
-        A missing key raises ``ObjectNotFound`` on the first iteration.
+        ``offset`` and ``length`` select a byte range (HTTP ``Range`` requests); a range past the
+        end is cut at the end, and an ``offset`` at or past the end yields nothing. A missing
+        key raises ``ObjectNotFound`` on the first iteration.
         """
 
     @abstractmethod

@@ -184,18 +184,29 @@ class OpenDALStorage(ObjectStorage):
             raise
 
     async def stream(
-        self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+        self,
+        key: str,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        offset: int = 0,
+        length: int | None = None,
     ) -> AsyncIterator[bytes]:
         check_key(key)
-        if chunk_size <= 0:
-            raise ValueError("chunk_size must be positive")
-        await self.stat(key)  # a missing key fails here, before any byte is yielded
+        if chunk_size <= 0 or offset < 0 or (length is not None and length < 0):
+            raise ValueError("chunk_size must be positive, offset and length not negative")
+        size = (await self.stat(key)).size  # a missing key fails here, before any byte
+        remaining = size - offset if length is None else min(length, size - offset)
+        if remaining <= 0:
+            return
         reader = await self._call(key, self._op.open, key, "rb")
         try:
-            while True:
-                chunk = await self._call(key, reader.read, chunk_size)
+            if offset:
+                await self._call(key, reader.seek, offset)
+            while remaining > 0:
+                chunk = await self._call(key, reader.read, min(chunk_size, remaining))
                 if not chunk:
                     return
+                remaining -= len(chunk)
                 yield bytes(chunk)
         finally:
             with anyio.CancelScope(shield=True):

@@ -134,6 +134,29 @@ class ObjectStorageConformance:
         assert len(chunks) >= len(data) // (256 * 1024)
         assert b"".join(chunks) == data
 
+    async def test_stream_byte_ranges(self, storage: ObjectStorage) -> None:
+        data = bytes(range(256)) * 40  # 10240 bytes
+        await storage.save("media/clip.bin", data)
+
+        async def ranged(offset: int, length: int | None, chunk: int = 1000) -> bytes:
+            stream = storage.stream(
+                "media/clip.bin", chunk_size=chunk, offset=offset, length=length
+            )
+            parts = [c async for c in stream]
+            assert all(len(c) <= chunk for c in parts)
+            return b"".join(parts)
+
+        assert await ranged(0, 100) == data[:100]
+        assert await ranged(5000, 2500) == data[5000:7500]
+        assert await ranged(10000, None) == data[10000:]
+        assert await ranged(10000, 5000) == data[10000:]  # cut at the end
+        assert await ranged(10239, 1) == data[-1:]
+        assert await ranged(10240, None) == b""
+        assert await ranged(99999, 10) == b""
+        assert await ranged(3, 0) == b""
+        with pytest.raises(ValueError):
+            await ranged(-1, None)
+
     async def test_stream_of_missing_object_is_not_found(self, storage: ObjectStorage) -> None:
         with pytest.raises(ObjectNotFound):
             async for _ in storage.stream("nope/missing"):
