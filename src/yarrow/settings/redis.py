@@ -76,6 +76,11 @@ class CelerySettings(SettingsGroup):
     yarrow_task_recovery_interval: int = Field(
         default=60, ge=1, description="Seconds between runs of the stuck-task recovery job."
     )
+    yarrow_task_lease_seconds: int = Field(
+        default=30,
+        ge=2,
+        description="A running attempt without a heartbeat for this long is presumed lost.",
+    )
     yarrow_inprocess_task_workers: int = Field(
         default=2, ge=1, description="Worker threads of the in-process runner (yarrow serve)."
     )

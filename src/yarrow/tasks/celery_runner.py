@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_init
 from kombu.exceptions import KombuError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from yarrow.errors import ConfigurationError
 from yarrow.settings.redis import CelerySettings
@@ -106,16 +109,16 @@ class CeleryRunner:
     def _bind(self, spec: TaskSpec) -> None:
         store = self.store
         limit = spec.time_limit or self.settings.yarrow_task_time_limit
+        lease = self.settings.yarrow_task_lease_seconds
 
         def run(task: Any, **kwargs: Any) -> None:
             worker = f"{task.request.hostname or socket.gethostname()}:{os.getpid()}"
-            claim = store.begin(spec, task.request.id, kwargs, worker, limit)
+            claim = store.begin(spec, task.request.id, kwargs, worker, limit, lease_seconds=lease)
             if claim is None:
-                logger.info(
-                    "task %s (%s) already finished; not run again", spec.name, task.request.id
-                )
+                logger.info("task %s (%s) finished or running; not run", spec.name, task.request.id)
                 return
-            outcome = run_attempt(spec, claim, store)
+            with _heartbeat(store, claim.token, lease):
+                outcome = run_attempt(spec, claim, store)
             if outcome.retry_in is not None:
                 raise task.retry(countdown=outcome.retry_in, max_retries=None)
 
@@ -216,6 +219,27 @@ class CeleryTaskQueue(TaskQueue):
                 connection.channel().close()  # opening a Redis channel sends PING
         except (KombuError, OperationalError, OSError) as exc:
             raise BrokerUnavailable(f"Broker unreachable: {type(exc).__name__}: {exc}") from exc
+
+
+@contextmanager
+def _heartbeat(store: TaskStore, token: str, lease: int) -> Iterator[None]:
+    """Refresh the attempt's heartbeat every third of ``lease`` while the block runs."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(max(0.5, lease / 3)):
+            try:
+                store.heartbeat([token])
+            except SQLAlchemyError:
+                logger.warning("heartbeat of %s failed", token, exc_info=True)
+
+    thread = threading.Thread(target=beat, name="yarrow-task-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(5)
 
 
 def _beat_schedule(schedule: Schedule, registry: TaskRegistry) -> dict[str, dict[str, Any]]:

@@ -42,7 +42,6 @@ def build_task_system(
     registrations: tuple[Registration, ...] = (),
     upload_sweeper: UploadSweeper | None = None,
     poll_interval: float = 1.0,
-    lease_seconds: int = 30,
 ) -> TaskSystem:
     """The task system: in-process (embedded) or Celery (``CELERY_BROKER_URL`` required)."""
     registry, schedule, store = TaskRegistry(), Schedule(), TaskStore(database)
@@ -53,7 +52,6 @@ def build_task_system(
         store,
         settings,
         lambda: holder[0],
-        lease_seconds=lease_seconds,
         upload_sweeper=upload_sweeper,
     )
     for registration in registrations:
@@ -68,7 +66,7 @@ def build_task_system(
             workers=settings.yarrow_inprocess_task_workers,
             schedule=schedule,
             poll_interval=poll_interval,
-            lease_seconds=lease_seconds,
+            lease_seconds=settings.yarrow_task_lease_seconds,
         )
         return TaskSystem(registry, schedule, store, queue, runner=runner)
     celery = CeleryRunner(settings, registry, store, schedule)

@@ -28,7 +28,6 @@ def register_maintenance(
     settings: CelerySettings,
     queue: Callable[[], TaskQueue],
     *,
-    lease_seconds: int = 30,
     upload_sweeper: UploadSweeper | None = None,
 ) -> None:
     """Register the maintenance tasks and their schedule.
@@ -39,7 +38,7 @@ def register_maintenance(
 
     def recover_stuck() -> None:
         republish = store.recover(
-            lease_seconds=lease_seconds,
+            lease_seconds=settings.yarrow_task_lease_seconds,
             stale_pending_seconds=settings.yarrow_task_visibility_timeout,
         )
         if republish:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from yarrow.db.base import new_id, utcnow
@@ -179,12 +179,20 @@ class TaskStore:
         return claims
 
     def begin(
-        self, spec: TaskSpec, task_id: str, args: Mapping[str, Any], worker: str, time_limit: int
+        self,
+        spec: TaskSpec,
+        task_id: str,
+        args: Mapping[str, Any],
+        worker: str,
+        time_limit: int,
+        *,
+        lease_seconds: int = 30,
     ) -> Claim | None:
         """Start a delivered (Celery) message's attempt; ``None`` when it must not run.
 
         A message without a record (sent by beat) gets one. A finished record is not run again
-        (a redelivery after completion); one whose attempts are used up is failed instead.
+        (a redelivery after completion), nor one whose running attempt heart-beat within
+        ``lease_seconds`` (a duplicate delivery); one whose attempts are used up is failed.
         """
         with self.database.session() as session:
             exists = session.get(TaskRecord, task_id) is not None
@@ -194,6 +202,9 @@ class TaskStore:
         with self.database.transaction() as session:
             row = session.get(TaskRecord, task_id)
             if row is None or row.status in _FINISHED:
+                return None
+            fresh = utcnow() - timedelta(seconds=lease_seconds)
+            if row.status == "running" and row.heartbeat_at and row.heartbeat_at > fresh:
                 return None
             if row.attempts > row.max_retries:
                 row.status, row.finished_at = "failed", utcnow()
@@ -309,18 +320,15 @@ class TaskStore:
     ) -> list[TaskInfo]:
         """Rescue stuck work; return the records a broker must be given again.
 
-        A running record past its deadline (plus ``grace_seconds``), or an in-process one without
-        a heartbeat for ``lease_seconds``, goes back to pending when it has retries left and to
+        A running record past its deadline (plus ``grace_seconds``) or without a heartbeat for
+        ``lease_seconds`` goes back to pending when it has retries left and to
         failed otherwise. Celery records pending for ``stale_pending_seconds`` (a lost publish)
         are returned too.
         """
         now = utcnow()
         stuck = or_(
             TaskRecord.deadline_at < now - timedelta(seconds=grace_seconds),
-            and_(
-                TaskRecord.runner == "inprocess",
-                TaskRecord.heartbeat_at < now - timedelta(seconds=lease_seconds),
-            ),
+            TaskRecord.heartbeat_at < now - timedelta(seconds=lease_seconds),
         )
         rescued: list[str] = []
         with self.database.transaction() as session:

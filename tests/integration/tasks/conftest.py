@@ -174,6 +174,8 @@ def deployment_env(broker_url: str, db_env: dict[str, str], workdir: Path) -> di
         "CELERY_BROKER_URL": broker_url,
         "YARROW_TASK_MODULES": SAMPLE_MODULE,
         "YARROW_TASK_VISIBILITY_TIMEOUT": "4",
+        "YARROW_TASK_LEASE_SECONDS": "3",
+        "YARROW_TASK_RECOVERY_INTERVAL": "1",
         "LOG_LEVEL": "INFO",
     }
 

@@ -16,7 +16,6 @@ def test_beat_fires_periodic_jobs_that_workers_run(
 ) -> None:
     ticks = tmp_path / "ticks.txt"
     redis_deployment.env["YARROW_TEST_TICK_FILE"] = str(ticks)
-    redis_deployment.env["YARROW_TASK_RECOVERY_INTERVAL"] = "1"
     redis_deployment.start("beat", "--schedule-file", str(tmp_path / "beat-state"), log="beat")
     redis_deployment.worker()
 

@@ -74,6 +74,7 @@ def test_sigkilled_worker_task_is_redelivered_and_completes_once(
     deployment: Deployment, tmp_path: Path
 ) -> None:
     queue = deployment.system.queue
+    deployment.start("beat", "--schedule-file", str(tmp_path / "beat"), log="beat")  # recovery
     first = deployment.worker()
     out = tmp_path / "slow.txt"
     task_id = queue.enqueue("sample.slow", {"path": str(out), "seconds": 3})

@@ -108,8 +108,11 @@ def test_celery_begin_creates_missing_record_and_skips_finished(
 def test_celery_begin_redelivery_counts_attempts(registry: TaskRegistry, store: TaskStore) -> None:
     spec = registry.get("t.noop")  # max_retries=1: two attempts in all
     assert store.begin(spec, "t1", {}, "w1", 60) is not None  # worker killed mid-task
+    assert store.begin(spec, "t1", {}, "w2", 60) is None  # duplicate while w1 heart-beats
+    _set(store.database, "t1", heartbeat_at=utcnow() - timedelta(minutes=1))
     second = store.begin(spec, "t1", {}, "w2", 60)
     assert second is not None and second.attempt == 2
+    _set(store.database, "t1", heartbeat_at=utcnow() - timedelta(minutes=1))
     assert store.begin(spec, "t1", {}, "w3", 60) is None  # killed again: no attempts left
     info = store.get("t1")
     assert info.status == "failed" and "no attempts left" in (info.error or "")
