@@ -9,7 +9,8 @@ Contract (checked by :mod:`yarrow.testing.storage`, which every backend's tests 
 * ``load``, ``stream``, ``stat``, ``size`` and ``download_url`` raise ``ObjectNotFound`` for a
   missing key; ``delete`` of a missing key is a no-op;
 * ``list_keys(prefix)`` yields every stored key that starts with ``prefix`` (a plain string
-  prefix, not only a folder), in no particular order, never folders;
+  prefix, not only a folder), in no particular order, never folders; ``delete_prefix`` removes
+  exactly those keys;
 * every backend failure surfaces as ``StorageUnavailable`` (chained to the vendor error) after
   the backend's bounded retries and timeouts.
 """
@@ -20,6 +21,11 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+
+import anyio
+
+from yarrow.storage.errors import InvalidObjectKey
+from yarrow.storage.keys import check_prefix
 
 #: Default chunk size of :meth:`ObjectStorage.stream`.
 DEFAULT_CHUNK_SIZE = 1024 * 1024
@@ -111,6 +117,29 @@ class ObjectStorage(ABC):
     @abstractmethod
     def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
         """Every stored key starting with ``prefix``."""
+
+    async def delete_prefix(self, prefix: str, *, concurrency: int = 8) -> int:
+        """Remove every object whose key starts with ``prefix``; return how many.
+
+        ``prefix`` must not be empty (no accidental wipe of the whole storage).
+        """
+        if not prefix:
+            raise InvalidObjectKey("delete_prefix needs a non-empty prefix.")
+        check_prefix(prefix)
+        deleted = 0
+        batch: list[str] = []
+        async for key in self.list_keys(prefix):
+            batch.append(key)
+            if len(batch) >= concurrency:
+                deleted += await self._delete_all(batch)
+                batch = []
+        return deleted + await self._delete_all(batch)
+
+    async def _delete_all(self, keys: list[str]) -> int:
+        async with anyio.create_task_group() as group:
+            for key in keys:
+                group.start_soon(self.delete, key)
+        return len(keys)
 
     @abstractmethod
     async def stat(self, key: str) -> ObjectInfo:

@@ -218,6 +218,19 @@ class ObjectStorageConformance:
         assert len(seen) == 3 and set(seen) <= keys
         assert await _collect(storage, "bulk/00") == {k for k in keys if k.startswith("bulk/00")}
 
+    async def test_delete_prefix_removes_exactly_the_matching_keys(
+        self, storage: ObjectStorage
+    ) -> None:
+        keys = {f"apps/a1/{i}.txt" for i in range(20)} | {"apps/a10/x.txt", "apps/a2/y.txt"}
+        await asyncio.gather(*(storage.save(k, b"x") for k in keys))
+        assert await storage.delete_prefix("apps/a1/") == 20
+        assert await _collect(storage, "apps/") == {"apps/a10/x.txt", "apps/a2/y.txt"}
+        assert await storage.delete_prefix("apps/a1/") == 0
+        with pytest.raises(InvalidObjectKey):
+            await storage.delete_prefix("")
+        with pytest.raises(InvalidObjectKey):
+            await storage.delete_prefix("../apps")
+
     async def test_list_forgets_deleted_keys(self, storage: ObjectStorage) -> None:
         await storage.save("l/1", b"1")
         await storage.save("l/2", b"2")
