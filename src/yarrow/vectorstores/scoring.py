@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-_TOKEN_RE = re.compile(r"[^\W_]+")
+TOKEN_RE = re.compile(r"[^\W_]+")
 MAX_TERM_LENGTH = 40
 MAX_QUERY_TERMS = 64
 
@@ -35,7 +35,7 @@ def cosine_score(distance: float) -> float:
 def terms(text: str) -> list[str]:
     """Distinct lower-cased terms of ``text`` in first-seen order (at most 64)."""
     seen: dict[str, None] = {}
-    for token in _TOKEN_RE.findall(text.lower()):
+    for token in TOKEN_RE.findall(text.lower()):
         if len(token) <= MAX_TERM_LENGTH:
             seen.setdefault(token, None)
             if len(seen) >= MAX_QUERY_TERMS:
@@ -47,7 +47,7 @@ def coverage_score(query_terms: list[str], text: str) -> float:
     """Fraction of ``query_terms`` present in ``text`` (0 when there are no query terms)."""
     if not query_terms:
         return 0.0
-    present = {token for token in _TOKEN_RE.findall(text.lower())}
+    present = {token for token in TOKEN_RE.findall(text.lower())}
     return sum(1 for term in query_terms if term in present) / len(query_terms)
 
 
