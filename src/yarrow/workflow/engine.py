@@ -240,7 +240,7 @@ class WorkflowRun:
         if status == "succeeded" and state.exceptions_count:
             status = "partial-succeeded"
         outputs = dict(executor.end_outputs)
-        answer = "".join(executor.answer_parts)
+        answer = "".join(state.answer_parts)
         if self.info.mode == "advanced-chat" and not outputs:
             outputs = {"answer": answer}
         error = self.pool.mask_secrets(error) if error else None

@@ -19,6 +19,7 @@ from yarrow.workflow.events import (
     NodeFinished,
     NodeRetry,
     NodeStarted,
+    TextChunk,
     TokenUsage,
     WorkflowEvent,
 )
@@ -42,6 +43,8 @@ class RunState:
     max_steps: int
     inputs: dict[str, Any]
     slots: asyncio.Semaphore | None = None
+    #: the chatflow message: every answer node's text, in the order it was streamed
+    answer_parts: list[str] = field(default_factory=list)
     steps: int = 0
     limit_error: str | None = None
     exceptions_count: int = 0
@@ -115,8 +118,9 @@ class GraphExecutor:
         self.loop_ended = False
         self.coordinator: ResponseCoordinator | None = None
         if streaming:
-            self.coordinator = ResponseCoordinator(graph, pool, self.edge_state, self._put)
-        self.answer_parts: list[str] = self.coordinator.answer_parts if self.coordinator else []
+            self.coordinator = ResponseCoordinator(
+                graph, pool, self.edge_state, self._put, state.answer_parts
+            )
 
     async def _put(self, event: WorkflowEvent) -> None:
         await self.state.queue.put(event)
@@ -166,9 +170,8 @@ class GraphExecutor:
                 taken = edge.source_handle == handle
             self.edge_state[edge.id] = TAKEN if taken else SKIPPED
             self._check_target(edge.target, ready, skipped)
-        spec = self.graph.nodes[node_id]
         if self.coordinator is not None:
-            await self.coordinator.on_finished(node_id, spec.is_branch)
+            await self.coordinator.on_finished(node_id)
             if skipped:
                 await self.coordinator.on_skipped(skipped)
         return ready
@@ -294,6 +297,12 @@ class GraphExecutor:
                 self.state.usage = self.state.usage + result.usage
         if spec.type == "end":
             self.end_outputs.update(result.outputs)
+        if spec.type == "answer" and self.coordinator is None:
+            # Answers inside iterations and loops stream whole, when each one finishes.
+            text = str(result.outputs.get("answer") or "")
+            if text:
+                self.state.answer_parts.append(text)
+                await self._put(TextChunk(text, None, spec.id, "answer"))
         if spec.type == "loop-end":
             self.loop_ended = True
         base["inputs"] = result.inputs

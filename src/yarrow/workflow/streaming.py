@@ -2,7 +2,8 @@
 
 Contract: every answer node (its ``answer`` template) and end node (its output selectors, in order)
 is a *session*. A session starts once its node is certain to run: some path from the root reaches
-it through edges that are taken, or undecided edges leaving non-branch nodes. One session is
+it through edges that are taken, or undecided edges leaving nodes that are not branches,
+containers or response nodes (so text after an iteration waits for the iteration). One session is
 active at a time, in the order they became certain, which keeps several answers in graph order.
 The active session emits literal text at once, forwards streamed chunks of the variable it is
 waiting for (LLM tokens), and emits a whole value when its producing node finishes. A session
@@ -15,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from yarrow.workflow.events import TextChunk, WorkflowEvent
-from yarrow.workflow.graph import Graph
+from yarrow.workflow.graph import CONTAINER_TYPES, Graph
 from yarrow.workflow.variables import (
     RESERVED_NODE_IDS,
     Segment,
@@ -78,7 +79,12 @@ class ResponseCoordinator:
         self._chunks.setdefault((node_id, variable), []).append(text)
         await self._advance()
 
-    async def on_finished(self, node_id: str, is_branch: bool) -> None:
+    def _blocking(self, node_id: str) -> bool:
+        """Nodes whose undecided out-edges block certainty: branches, containers, responses."""
+        spec = self.graph.nodes[node_id]
+        return spec.is_branch or spec.type in CONTAINER_TYPES or spec.type in RESPONSE_TYPES
+
+    async def on_finished(self, node_id: str) -> None:
         self._done.add(node_id)
         session = self._pending.pop(node_id, None)
         if session is not None:
@@ -86,7 +92,7 @@ class ResponseCoordinator:
         for queued in self._queue:
             if queued.node_id == node_id:
                 queued.flushing = True
-        if is_branch:
+        if self._blocking(node_id):
             await self._refresh()
         else:
             await self._advance()
@@ -116,7 +122,7 @@ class ResponseCoordinator:
                 if state == TAKEN:
                     return True
                 source = edge.source
-                if state == 0 and source not in seen and not self.graph.nodes[source].is_branch:
+                if state == 0 and source not in seen and not self._blocking(source):
                     seen.add(source)
                     stack.append(source)
         return False

@@ -294,3 +294,28 @@ async def test_loop_break_condition_can_read_body_outputs() -> None:
     )
     _, result = await run_graph(g)
     assert result.outputs["n"] == 2
+
+
+async def test_answers_inside_an_iteration_stream_once_per_item() -> None:
+    body = child("it", "say", "answer", answer="item {{#it.item#}}. ")
+    g = graph(
+        [
+            START,
+            node("intro", "answer", answer="Start. "),
+            node(
+                "it",
+                "iteration",
+                iterator_selector=["s", "items"],
+                output_selector=["say", "answer"],
+                start_node_id="it-start",
+            ),
+            child("it", "it-start", "iteration-start"),
+            body,
+            node("outro", "answer", answer="Done."),
+        ],
+        [edge("s", "intro"), edge("intro", "it"), edge("it", "outro"), edge("it-start", "say")],
+    )
+    events, result = await run_graph(g, inputs={"items": [1, 2]}, mode="advanced-chat")
+    chunks = [e.data()["text"] for e in events if e.name == "text_chunk"]
+    assert chunks == ["Start. ", "item 1. ", "item 2. ", "Done."]
+    assert result.answer == "Start. item 1. item 2. Done."
