@@ -1,7 +1,7 @@
 """The ASGI application: the routing table of DESIGN.md §2 on one port.
 
-Built prefixes: ``/console/api``, ``/v1``, ``/openai/v1``, ``/health``, ``/ready``. Every other
-path (including the prefixes of components not built yet: ``/api``, ``/files``, ``/mcp``,
+Built prefixes: ``/console/api``, ``/v1``, ``/files``, ``/openai/v1``, ``/health``, ``/ready``.
+Every other path (including the prefixes of components not built yet: ``/api``, ``/mcp``,
 ``/triggers``, ``/e``) answers 404 in Dify's error shape.
 """
 
@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from yarrow import __version__
+from yarrow.api import files
 from yarrow.api.console.router import console_router
 from yarrow.api.errors import install_error_handlers
 from yarrow.api.health import router as health_router
@@ -30,6 +31,7 @@ def create_app(services: Services) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         await services.runtime.aclose()  # model clients and the local model's child process
+        await services.files.storage.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -45,6 +47,9 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(console_router(), prefix="/console/api")
     app.include_router(service_router(), prefix="/v1")
     app.include_router(openai_router, prefix="/openai/v1")
+    app.include_router(files.service_router, prefix="/v1")
+    app.include_router(files.console_router, prefix="/console/api")
+    app.include_router(files.files_router, prefix="/files")
     limits = services.settings.limits
     app.add_middleware(
         CORSMiddleware,

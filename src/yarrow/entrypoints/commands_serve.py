@@ -40,10 +40,18 @@ class GracefulServer(uvicorn.Server):
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _run(settings: Settings, host: str, port: int, *, migrate: bool, banner: bool) -> None:
+def _run(
+    settings: Settings,
+    environ: dict[str, str],
+    host: str,
+    port: int,
+    *,
+    migrate: bool,
+    banner: bool,
+) -> None:
     started = time.monotonic()
     configure_logging(settings.core.log_level, settings.core.log_format)
-    process = build_process(settings)
+    process = build_process(settings, environ)
     if migrate:
         upgrade_to_head(process.database)
     app = create_app(process.services)
@@ -81,6 +89,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None) -> None:
     settings = load_settings(embedded=True, environ=environ)
     _run(
         settings,
+        environ,
         host or settings.core.yarrow_host,
         port or settings.core.yarrow_port,
         migrate=True,
@@ -103,7 +112,7 @@ def api(host: str, port: int, migrate: bool | None) -> None:
     settings = load_settings(embedded=False, environ=environ)
     if migrate is None:
         migrate = environ.get("MIGRATION_ENABLED", "").lower() == "true"
-    _run(settings, host, port, migrate=migrate, banner=False)
+    _run(settings, environ, host, port, migrate=migrate, banner=False)
 
 
 COMMANDS: list[click.Command] = [serve, api]

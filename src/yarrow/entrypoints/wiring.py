@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from yarrow.db.engine import Database, create_database
 from yarrow.services.container import Services, build_services
 from yarrow.settings import Settings, is_database_configured, load_settings, read_environment
+from yarrow.storage import build_storage
 
 
 @dataclass
@@ -42,7 +44,14 @@ def open_database(settings: Settings) -> Database:
     )
 
 
-def build_process(settings: Settings) -> Process:
-    """Database and services for ``settings``."""
+def build_process(settings: Settings, environ: Mapping[str, str] | None = None) -> Process:
+    """Database, object storage and services for ``settings``.
+
+    ``environ`` is the raw environment the settings came from (``OPENDAL_<SCHEME>_*`` options are
+    read from it).
+    """
     database = open_database(settings)
-    return Process(settings, database, build_services(settings, database))
+    storage = build_storage(
+        settings.storage, environ=dict(environ or {}), data_dir=settings.data_dir
+    )
+    return Process(settings, database, build_services(settings, database, storage=storage))

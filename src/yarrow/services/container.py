@@ -16,10 +16,12 @@ from yarrow.services.chat.running import TaskRegistry
 from yarrow.services.chat.store import ChatStore
 from yarrow.services.chat.tools import ToolCatalog
 from yarrow.services.crypto import CredentialCipher
+from yarrow.services.files import FileService
 from yarrow.services.model_providers import ModelProviderService
 from yarrow.services.security import PasswordHasherService, TokenSigner
 from yarrow.services.workspaces import WorkspaceService
 from yarrow.settings import Settings
+from yarrow.storage import FileUrlSigner, ObjectStorage, build_storage
 
 
 @dataclass
@@ -38,12 +40,20 @@ class Services:
     chat_store: ChatStore
     chat: ChatService
     dsl: AppDslService
+    files: FileService
 
 
 def build_services(
-    settings: Settings, database: Database, runtime: ModelRuntime | None = None
+    settings: Settings,
+    database: Database,
+    runtime: ModelRuntime | None = None,
+    storage: ObjectStorage | None = None,
 ) -> Services:
-    """Wire the services for ``settings`` over ``database`` (and a model runtime, if given)."""
+    """Wire the services for ``settings`` over ``database``.
+
+    ``runtime`` and ``storage`` default to the ones ``settings`` describe (the storage is built
+    from the settings alone, without extra ``OPENDAL_*`` variables: pass one to use those).
+    """
     core = settings.core
     hasher = PasswordHasherService()
     signer = TokenSigner(core.secret_key.get_secret_value(), core.access_token_expire_minutes)
@@ -59,6 +69,19 @@ def build_services(
     store = ChatStore(database)
     tasks = TaskRegistry(settings.limits.app_max_active_requests)
     apps = AppService(database)
+    secret = core.secret_key.get_secret_value()
+    storage = storage or build_storage(settings.storage, environ={}, data_dir=settings.data_dir)
+    files_url = core.files_url or core.console_api_url or ""
+    url_signer = FileUrlSigner(secret, files_url, access_timeout=core.files_access_timeout)
+    files = FileService(database, storage, url_signer, settings.limits)
+    chat = ChatService(
+        store,
+        providers,
+        tasks,
+        ToolCatalog(lambda: build_ssrf_client(settings.ssrf)),
+        settings.limits.yarrow_max_query_chars,
+        files,
+    )
     return Services(
         settings=settings,
         database=database,
@@ -72,12 +95,7 @@ def build_services(
         runtime=runtime,
         model_providers=providers,
         chat_store=store,
-        chat=ChatService(
-            store,
-            providers,
-            tasks,
-            ToolCatalog(lambda: build_ssrf_client(settings.ssrf)),
-            settings.limits.yarrow_max_query_chars,
-        ),
+        chat=chat,
         dsl=AppDslService(apps, store, runtime),
+        files=files,
     )

@@ -57,6 +57,7 @@ async def _generate(
         query=body.query,
         conversation_id=getattr(body, "conversation_id", None) or None,
         auto_generate_name=getattr(body, "auto_generate_name", True),
+        files=tuple(body.files or ()),
     )
     generation = await services.chat.prepare(_app(grant), request)
     if body.response_mode == "streaming":

@@ -18,6 +18,7 @@ from yarrow.db.models.conversations import (
     Message,
     MessageFeedback,
 )
+from yarrow.db.models.files import UploadFile
 from yarrow.db.models.model_providers import DefaultModel, ProviderCredential
 from yarrow.db.models.tasks import TASK_STATUSES, TaskRecord, TaskScheduleRun
 
@@ -44,4 +45,5 @@ __all__ = [
     "TaskScheduleRun",
     "Tenant",
     "TenantMember",
+    "UploadFile",
 ]

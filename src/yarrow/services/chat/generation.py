@@ -33,6 +33,7 @@ from yarrow.services.chat.app_config import AppConfig, render_prompt, validate_i
 from yarrow.services.chat.running import RunningTask, TaskRegistry
 from yarrow.services.chat.store import ChatStore
 from yarrow.services.chat.tools import AgentTool, ToolCatalog
+from yarrow.services.files import FileService
 from yarrow.services.model_providers import ModelProviderService
 
 Kind = Literal["chat", "completion"]
@@ -51,6 +52,7 @@ class GenerateRequest:
     query: str = ""
     conversation_id: str | None = None
     auto_generate_name: bool = True
+    files: tuple[dict[str, Any], ...] = ()
     history: tuple[ChatMessage, ...] = ()
     """Earlier turns sent by the client (OpenAI-style); used when there is no conversation."""
 
@@ -132,12 +134,14 @@ class ChatService:
         tasks: TaskRegistry,
         catalog: ToolCatalog,
         max_query_chars: int = 100_000,
+        files: FileService | None = None,
     ) -> None:
         self.store = store
         self.providers = providers
         self.tasks = tasks
         self.catalog = catalog
         self._max_query = max_query_chars
+        self.files = files
 
     async def prepare(self, app: App, request: GenerateRequest) -> Generation:
         """Check the request and record the message; raises a YarrowError before any output."""
@@ -153,6 +157,8 @@ class ChatService:
         config = await asyncio.to_thread(self.store.config, app.id)
         inputs = validate_inputs(config, request.inputs)
         end_user = await asyncio.to_thread(self.store.end_user, app, request.user)
+        if request.files:
+            await asyncio.to_thread(self._check_files, app, end_user, request.files)
         conversation = None
         if request.kind == "chat" and request.conversation_id:
             conversation = await asyncio.to_thread(
@@ -272,6 +278,27 @@ class ChatService:
                 yield "text", delta.content
             if gen.task.stopped.is_set():
                 break
+
+    def _check_files(self, app: App, end_user: EndUser, files: tuple[dict[str, Any], ...]) -> None:
+        """Every referenced upload must be this end user's, in this app (else 404)."""
+        for item in files:
+            if not isinstance(item, dict):
+                raise InvalidInput("Each file must be an object.", params="files")
+            method = item.get("transfer_method")
+            if method == "local_file":
+                file_id = str(item.get("upload_file_id") or "")
+                if self.files is None or not file_id:
+                    raise InvalidInput("upload_file_id is required.", params="files")
+                self.files.get(
+                    file_id, tenant_id=app.tenant_id, end_user_id=end_user.id, app_id=app.id
+                )
+            elif method == "remote_url":
+                if not str(item.get("url") or "").startswith(("http://", "https://")):
+                    raise InvalidInput("A remote file needs an http(s) url.", params="files")
+            else:
+                raise InvalidInput(
+                    "transfer_method must be local_file or remote_url.", params="files"
+                )
 
     def _record(self, gen: Generation, status: str, error: str | None, latency: float) -> None:
         usage = gen.usage

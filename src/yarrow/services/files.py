@@ -1,0 +1,258 @@
+"""Uploaded files: checks, storage, records, access control and signed URLs.
+
+An upload is checked (name, extension, block list, declared type versus content, size per kind),
+streamed into object storage with a byte cap, and recorded in SQL. If anything fails part-way,
+neither a record nor an object is left behind. Every read checks the workspace and, for end
+users, the same end user of the same app (Dify's CVE-2026-41949/41950 were cross-workspace reads).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from yarrow.db.engine import Database
+from yarrow.db.models import UploadFile
+from yarrow.errors import (
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from yarrow.settings.limits import LimitSettings
+from yarrow.storage import FileUrlSigner, ObjectStorage, ObjectTooLarge
+
+IMAGE = frozenset({"jpg", "jpeg", "png", "webp", "gif", "svg"})
+AUDIO = frozenset({"mp3", "m4a", "wav", "amr", "mpga", "webm_audio"})
+VIDEO = frozenset({"mp4", "mov", "mpeg", "webm"})
+ALWAYS_BLOCKED = frozenset({"exe", "dll", "bat", "cmd", "com", "scr", "msi", "ps1", "vbs"})
+#: Leading bytes that a file of this extension must start with.
+MAGIC: dict[str, tuple[bytes, ...]] = {
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "gif": (b"GIF87a", b"GIF89a"),
+    "webp": (b"RIFF",),
+    "pdf": (b"%PDF-",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "pptx": (b"PK\x03\x04",),
+}
+MIME: dict[str, str] = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "txt": "text/plain",
+    "md": "text/markdown",
+    "markdown": "text/markdown",
+    "html": "text/html",
+    "htm": "text/html",
+    "csv": "text/csv",
+    "json": "application/json",
+    "xml": "application/xml",
+    "eml": "message/rfc822",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "m4a": "audio/mp4",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+}
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """Who uploads: a console account or an end user of an app, in a workspace."""
+
+    tenant_id: str
+    role: str  # "account" or "end_user"
+    user_id: str
+    app_id: str | None = None
+
+
+def kind_of(extension: str) -> str:
+    """``image``, ``audio``, ``video`` or ``document``."""
+    if extension in IMAGE:
+        return "image"
+    if extension in AUDIO:
+        return "audio"
+    return "video" if extension in VIDEO else "document"
+
+
+class FileService:
+    """Upload, look up, stream and delete files."""
+
+    def __init__(
+        self,
+        database: Database,
+        storage: ObjectStorage,
+        signer: FileUrlSigner,
+        limits: LimitSettings,
+    ) -> None:
+        self._db = database
+        self.storage = storage
+        self.signer = signer
+        self._limits = limits
+        configured = {
+            e.strip().lower().lstrip(".")
+            for e in limits.upload_file_extension_blacklist.split(",")
+            if e.strip()
+        }
+        self._blocked = ALWAYS_BLOCKED | configured
+
+    def limit_bytes(self, extension: str) -> int:
+        """The size cap for a file of this extension."""
+        megabytes = {
+            "image": self._limits.upload_image_file_size_limit,
+            "audio": self._limits.upload_audio_file_size_limit,
+            "video": self._limits.upload_video_file_size_limit,
+        }.get(kind_of(extension), self._limits.upload_file_size_limit)
+        return megabytes * 1024 * 1024
+
+    def check_name(self, filename: str | None) -> tuple[str, str]:
+        """``(name, extension)`` of an acceptable file name, or a Dify-coded 4xx."""
+        if not filename or not filename.strip():
+            raise InvalidInput("The file has no name.", code="filename_not_exists_error")
+        name = filename.strip()
+        if "/" in name or "\\" in name or len(name) > 200 or "\x00" in name:
+            raise InvalidInput("Invalid file name.", code="filename_not_exists_error")
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if not extension:
+            raise UnsupportedMediaType(
+                "Files without an extension are not accepted.", code="unsupported_file_type"
+            )
+        if extension in self._blocked:
+            raise InvalidInput(
+                f"The file extension .{extension} is blocked.", code="blocked_file_extension"
+            )
+        return name, extension
+
+    async def upload(
+        self,
+        uploader: Uploader,
+        filename: str | None,
+        content_type: str | None,
+        chunks: AsyncIterable[bytes],
+    ) -> UploadFile:
+        """Store one upload and record it (nothing is left behind on failure)."""
+        name, extension = self.check_name(filename)
+        iterator = aiter(chunks)
+        first = await _first_chunk(iterator)
+        if not first:
+            raise InvalidInput("The file is empty.", code="empty_file")
+        magic = MAGIC.get(extension)
+        if magic and not first.startswith(magic):
+            raise UnsupportedMediaType(
+                f"The content of the file does not match its extension .{extension}.",
+                code="unsupported_file_type",
+            )
+        mime = MIME.get(extension) or (content_type or "application/octet-stream")
+        key = f"upload_files/{uploader.tenant_id}/{uuid.uuid4()}.{extension}"
+        limit = self.limit_bytes(extension)
+        try:
+            size = await self.storage.save_stream(
+                key, _prepend(first, iterator), content_type=mime, max_bytes=limit
+            )
+        except ObjectTooLarge as exc:
+            raise PayloadTooLarge(
+                f"File size exceeded. {limit // (1024 * 1024)} MB is the "
+                f"limit for .{extension} files.",
+                code="file_too_large",
+            ) from exc
+        try:
+            with self._db.transaction() as session:
+                row = UploadFile(
+                    tenant_id=uploader.tenant_id,
+                    app_id=uploader.app_id,
+                    storage_key=key,
+                    name=name,
+                    size=size,
+                    extension=extension,
+                    mime_type=mime,
+                    created_by_role=uploader.role,
+                    created_by=uploader.user_id,
+                )
+                session.add(row)
+                session.flush()
+                return row
+        except BaseException:
+            await self.storage.delete(key)
+            raise
+
+    def get(
+        self,
+        file_id: str,
+        *,
+        tenant_id: str,
+        end_user_id: str | None = None,
+        app_id: str | None = None,
+    ) -> UploadFile:
+        """A file readable by this caller, or 404 ``file_not_found`` (also for other owners)."""
+        with self._db.session() as session:
+            row = session.scalar(
+                select(UploadFile).where(
+                    UploadFile.id == file_id, UploadFile.tenant_id == tenant_id
+                )
+            )
+        if row is None or (
+            end_user_id is not None
+            and (
+                row.created_by_role != "end_user"
+                or row.created_by != end_user_id
+                or row.app_id != app_id
+            )
+        ):
+            raise NotFound("File not found.", code="file_not_found")
+        return row
+
+    def get_signed(self, file_id: str, timestamp: str, nonce: str, sign: str) -> UploadFile:
+        """A file by a Dify-signed ``/files`` URL (the signature is the authorisation)."""
+        self.signer.verify(file_id, timestamp, nonce, sign)
+        with self._db.session() as session:
+            row = session.get(UploadFile, file_id)
+        if row is None:
+            raise NotFound("File not found.", code="file_not_found")
+        return row
+
+    def content(self, row: UploadFile) -> AsyncIterator[bytes]:
+        """The stored bytes, streamed with flat memory."""
+        return self.storage.stream(row.storage_key)
+
+    def preview_url(self, row: UploadFile) -> str:
+        """A signed ``/files/{id}/file-preview`` URL valid for FILES_ACCESS_TIMEOUT."""
+        return self.signer.file_preview_url(row.id)
+
+    async def delete(self, row: UploadFile) -> None:
+        """Remove the record, then the object."""
+        with self._db.transaction() as session:
+            live = session.get(UploadFile, row.id)
+            if live is not None:
+                session.delete(live)
+        await self.storage.delete(row.storage_key)
+
+
+async def _first_chunk(iterator: AsyncIterator[bytes], want: int = 16) -> bytes:
+    """At least ``want`` leading bytes (fewer only if the file is shorter)."""
+    head = b""
+    while len(head) < want:
+        try:
+            head += await anext(iterator)
+        except StopAsyncIteration:
+            break
+    return head
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
