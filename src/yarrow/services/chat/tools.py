@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from yarrow.models.types import ToolDefinition
-from yarrow.net import BlockedDestination, FetchTimeout, InvalidUrl, ResponseTooLarge
+from yarrow.net import BlockedDestination, InvalidUrl
+from yarrow.net.errors import FetchError
 
 logger = logging.getLogger(__name__)
 MAX_OBSERVATION_CHARS = 8000
@@ -91,7 +92,7 @@ class WebFetchTool:
                 response = await client.get(url)
         except (BlockedDestination, InvalidUrl) as exc:
             return f"Error: this address may not be fetched ({exc})."
-        except (FetchTimeout, ResponseTooLarge, httpx.HTTPError) as exc:
+        except (FetchError, httpx.HTTPError) as exc:
             return f"Error: the page could not be fetched ({type(exc).__name__})."
         if response.status_code >= 400:
             return f"Error: the page answered HTTP {response.status_code}."
