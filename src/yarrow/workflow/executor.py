@@ -113,6 +113,7 @@ class GraphExecutor:
         self.pool = pool
         self.container = container
         self.edge_state: dict[str, int] = {}
+        self._scheduled: set[str] = {graph.root_id}
         self.end_outputs: dict[str, Any] = {}
         self.usage = TokenUsage()
         self.loop_ended = False
@@ -183,8 +184,9 @@ class GraphExecutor:
         while pending:
             node_id = pending.pop()
             states = [self.edge_state.get(e.id, 0) for e in self.graph.in_edges[node_id]]
-            if 0 in states:
+            if 0 in states or node_id in self._scheduled:
                 continue
+            self._scheduled.add(node_id)  # each node runs or is skipped at most once
             if TAKEN in states:
                 ready.append(node_id)
                 continue

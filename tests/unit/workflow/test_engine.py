@@ -580,3 +580,46 @@ async def test_max_parallel_nodes_caps_concurrent_work() -> None:
     peak[0] = 0
     _, result = await run_graph(g, services=Services(tools=Tools()))
     assert peak[0] == 6
+
+
+async def test_join_after_multi_way_branch_runs_exactly_once() -> None:
+    def case(case_id: str, value: str) -> dict[str, object]:
+        return {
+            "case_id": case_id,
+            "conditions": [
+                {"variable_selector": ["s", "x"], "comparison_operator": "=", "value": value}
+            ],
+        }
+
+    g = graph(
+        [
+            START,
+            node("if", "if-else", cases=[case("c1", "1"), case("c2", "2")]),
+            tool("b1"),
+            tool("b2"),
+            tool("b3"),
+            node(
+                "j",
+                "variable-aggregator",
+                variables=[["b1", "text"], ["b2", "text"], ["b3", "text"]],
+            ),
+            end(("j", "output")),
+        ],
+        [
+            edge("s", "if"),
+            edge("if", "b1", "c1"),
+            edge("if", "b2", "c2"),
+            edge("if", "b3", "false"),
+            edge("b1", "j"),
+            edge("b2", "j"),
+            edge("b3", "j"),
+            edge("b3", "j", "source"),
+            {"id": "dup", "source": "b3", "target": "j"},
+            edge("j", "e"),
+        ],
+    )
+    for x, taken in [(1, "b1"), (2, "b2"), (3, "b3")]:
+        events, result = await run_graph(g, services=Services(tools=FakeTools()), inputs={"x": x})
+        assert result.status == "succeeded"
+        assert len(finished(events, "j")) == 1 and len(finished(events, "e")) == 1
+        assert result.outputs["j_output"].startswith(taken)
