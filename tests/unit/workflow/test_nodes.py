@@ -561,6 +561,11 @@ async def test_knowledge_retrieval_passes_query_and_config() -> None:
             "dataset_ids": ["d1", "d2"],
             "retrieval_mode": "multiple",
             "multiple_retrieval_config": {"top_k": 3, "score_threshold": 0.5},
+            "metadata_filtering_mode": "manual",
+            "metadata_filtering_conditions": {
+                "logical_operator": "and",
+                "conditions": [{"name": "lang", "comparison_operator": "is", "value": "{{#s.q#}}"}],
+            },
         },
         Services(knowledge=knowledge),
         inputs={"q": "capital?"},
@@ -572,6 +577,8 @@ async def test_knowledge_retrieval_passes_query_and_config() -> None:
         3,
     )
     assert request.score_threshold == 0.5
+    conditions = request.config["metadata_filtering_conditions"]["conditions"]
+    assert conditions[0]["value"] == "capital?"
     assert data["outputs"]["result"][0]["metadata"]["position"] == 1
 
 

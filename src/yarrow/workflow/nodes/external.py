@@ -7,6 +7,7 @@ come in mixed shapes across DSL versions (plain values or ``{type, value}``); bo
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,7 +62,7 @@ class KnowledgeRetrievalNode(Node):
             mode=mode,
             top_k=int(config.get("top_k") or 4),
             score_threshold=float(threshold) if threshold is not None else None,
-            config={k: v for k, v in self.data.items() if k not in ("title", "desc", "type")},
+            config=self._config(ctx),
             user_id=ctx.run.user_id,
             app_id=ctx.run.app_id,
         )
@@ -69,6 +70,18 @@ class KnowledgeRetrievalNode(Node):
         for position, item in enumerate(items, start=1):
             item.setdefault("metadata", {}).setdefault("position", position)
         return NodeResult(outputs={"result": items}, inputs={"query": query})
+
+    def _config(self, ctx: NodeContext) -> dict[str, Any]:
+        """The node's settings, with metadata-filter values rendered (they may be templates)."""
+        config = {
+            k: copy.deepcopy(v) for k, v in self.data.items() if k not in ("title", "desc", "type")
+        }
+        filters = config.get("metadata_filtering_conditions")
+        if isinstance(filters, dict):
+            for condition in filters.get("conditions") or []:
+                if isinstance(condition, dict) and isinstance(condition.get("value"), str):
+                    condition["value"] = ctx.pool.render(condition["value"])
+        return config
 
 
 @register
