@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from yarrow import __version__
 from yarrow.api.deps import ServicesDep
 from yarrow.db.migrate import current_revision, head_revision
+from yarrow.errors import YarrowError
 
 router = APIRouter()
 
@@ -35,6 +36,13 @@ def ready(services: ServicesDep) -> JSONResponse:
         checks["migrations"] = "ok" if revision == head else f"at {revision}, expected {head}"
     except SQLAlchemyError as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
+    queue = getattr(services, "task_queue", None)  # set when the process has a task queue
+    if queue is not None and queue.has_broker:
+        try:
+            queue.check()
+            checks["broker"] = "ok"
+        except YarrowError as exc:
+            checks["broker"] = f"unreachable: {exc.message}"
     ok = all(v == "ok" for v in checks.values()) and "migrations" in checks
     return JSONResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503

@@ -3,18 +3,21 @@
 Pending work lives in ``task_records``, so a restart resumes it: at start the runner recovers
 attempts whose owner stopped heart-beating, and a graceful :meth:`InProcessRunner.stop` hands
 unfinished attempts back. A Python thread cannot be killed: an attempt past its time limit is
-recorded as failed (and retried) while its thread keeps its pool slot until the handler returns.
+recorded as failed (and retried) while its thread keeps its pool slot until the handler returns;
+pool threads are daemons, so such a thread never holds up the process's exit.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import queue
 import socket
 import threading
 import uuid
-from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +59,39 @@ class InProcessTaskQueue(TaskQueue):
         return info.id
 
 
+class _DaemonPool:
+    """A fixed set of daemon threads: a stuck handler never blocks the process from exiting."""
+
+    def __init__(self, workers: int) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Outcome], Callable[[], Outcome]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._threads = [
+            threading.Thread(target=self._work, name=f"yarrow-task-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, job: Callable[[], Outcome]) -> Future[Outcome]:
+        future: Future[Outcome] = Future()
+        self._jobs.put((future, job))
+        return future
+
+    def _work(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            future, job = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(job())
+                except BaseException as exc:  # noqa: BLE001 - handed to the future's owner
+                    future.set_exception(exc)
+
+    def shutdown(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+
+
 @dataclass
 class _Running:
     claim: Claim
@@ -87,7 +123,7 @@ class InProcessRunner:
         self.poll_interval = poll_interval
         self.lease_seconds = lease_seconds
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="yarrow-task")
+        self._pool = _DaemonPool(workers)
         self._running: dict[str, _Running] = {}
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -112,7 +148,7 @@ class InProcessRunner:
         for running in list(self._running.values()):
             if not running.future.done():
                 self.store.release(running.claim.id, running.claim.token)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown()
 
     def run_once(self) -> int:
         """One dispatch round (claim, time limits, heartbeat); the number of attempts started."""
@@ -121,7 +157,7 @@ class InProcessRunner:
         claims = self.store.claim(self.worker_id, free)
         for claim in claims:
             spec = self.registry.get(claim.name)
-            future = self._pool.submit(run_attempt, spec, claim, self.store)
+            future = self._pool.submit(functools.partial(run_attempt, spec, claim, self.store))
             self._running[claim.id] = _Running(claim, future)
         self._heartbeat()
         return len(claims)
