@@ -6,9 +6,9 @@ tsvector), with an HNSW cosine index (dimensions up to 2000; larger ones are sea
 a GIN index on ``tsv`` and a b-tree on ``document_id``. A registry table
 ``yarrow_vector_collections`` records each collection's table and dimension.
 
-Filtered vector searches raise ``hnsw.ef_search`` so post-filtering HNSW still fills ``top_k``
-in the common case; pgvector 0.8+ would scan iteratively, older versions (pgserver ships 0.6.2)
-may return fewer than ``top_k`` hits for very selective filters on very large tables.
+Filtered vector searches raise ``hnsw.ef_search``; HNSW filters after its scan (pgvector before
+0.8 has no iterative scan), so when a filtered search returns fewer than ``top_k`` rows it is
+re-run as an exact scan (b-tree/bitmap on the filter, no HNSW): filters never lose matches.
 """
 
 from __future__ import annotations
@@ -300,6 +300,11 @@ class PGVectorVectorStore(VectorStore):
             cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef),))
             cur.execute(statement, params)
             rows = cur.fetchall()
+            if flt is not None and len(rows) < top_k:
+                # HNSW filtered its candidates down to too few: answer exactly instead.
+                cur.execute("SELECT set_config('enable_indexscan', 'off', true)")
+                cur.execute(statement, params)
+                rows = cur.fetchall()
         return [_raw_hit(row, float(row[5])) for row in rows]
 
     def _search_text(

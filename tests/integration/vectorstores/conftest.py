@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,24 +22,32 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def pg_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_uri() -> Iterator[str]:
     """A PostgreSQL 16 + pgvector server from PyPI's pgserver, on a unix socket in a temp dir.
 
-    As root, pgserver runs postgres as a ``pgserver`` system user it creates.
+    As root, pgserver runs postgres as a ``pgserver`` system user it creates. The data lives in
+    its own ``mkdtemp`` folder rather than pytest's numbered temp dirs, which a concurrent pytest
+    session on the same machine may prune while the server is running.
     """
-    folder = tmp_path_factory.mktemp("pgserver")
-    runtime = tmp_path_factory.mktemp("xdg-runtime")
-    os.chmod(runtime, 0o700)
-    with pytest.MonkeyPatch.context() as patch:
-        # platformdirs (used by pgserver) warns when XDG_RUNTIME_DIR is unset
-        patch.setenv("XDG_RUNTIME_DIR", str(runtime))
-        import pgserver
+    folder = Path(tempfile.mkdtemp(prefix="yarrow-pgserver-"))
+    # pgserver keeps a lock file under XDG_RUNTIME_DIR and re-creates it at interpreter exit, so
+    # use one fixed folder (mode 0700, as platformdirs requires) instead of leaking one per run.
+    runtime = Path(tempfile.gettempdir()) / "yarrow-pgserver-runtime"
+    runtime.mkdir(exist_ok=True)
+    runtime.chmod(0o700)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            # platformdirs (used by pgserver) warns when XDG_RUNTIME_DIR is unset
+            patch.setenv("XDG_RUNTIME_DIR", str(runtime))
+            import pgserver
 
-        server = pgserver.get_server(str(folder / "data"), cleanup_mode="stop")
-        try:
-            yield str(server.get_uri())
-        finally:
-            server.cleanup()
+            server = pgserver.get_server(str(folder / "data"), cleanup_mode="stop")
+            try:
+                yield str(server.get_uri())
+            finally:
+                server.cleanup()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from yarrow.vectorstores import CollectionNotFound, VectorRecord
+from yarrow.vectorstores import CollectionNotFound, Range, VectorRecord
 from yarrow.vectorstores.pgvector import PGVectorVectorStore
 from yarrow.vectorstores.pgvector_sql import table_name
 
@@ -70,3 +70,32 @@ def test_pool_recovers_after_connections_are_killed(
         assert pg_store.search_by_vector("recover", (1.0, 0.0))[0].id == "a"
     finally:
         pg_store.drop_collection("recover")
+
+
+def test_selective_filter_never_loses_matches(pg_uri: str) -> None:
+    """HNSW post-filtering with a tiny ef finds none of 5 far matches; the exact rerun does."""
+    store = PGVectorVectorStore(pg_uri, ef_search=10, filtered_ef_search=10)
+    try:
+        store.create_collection("selective", 2)
+        near = [
+            VectorRecord(f"n{i}", "d", "near", (1.0, i / 5000), {"r": 0.0}) for i in range(2000)
+        ]
+        far = [VectorRecord(f"f{i}", "d", "far", (-1.0, i / 10), {"r": 1.0}) for i in range(5)]
+        store.upsert("selective", near + far)
+        store.optimize("selective")
+        query = (
+            f"SELECT id FROM {table_name('selective')} WHERE (CASE WHEN "
+            "jsonb_typeof(meta -> 'r') = 'number' THEN (meta ->> 'r')::float8 END) > 0.5 "
+            "ORDER BY embedding <=> '[1,0]' LIMIT 5"
+        )
+        with psycopg.connect(pg_uri) as conn:
+            conn.execute("SET hnsw.ef_search = 10")
+            plan = " ".join(str(row[0]) for row in conn.execute("EXPLAIN " + query).fetchall())
+            raw = conn.execute(query).fetchall()
+        assert "hnsw" in plan  # the planner does use HNSW here ...
+        assert len(raw) < 5  # ... and HNSW alone loses the matches
+        hits = store.search_by_vector("selective", (1.0, 0.0), top_k=5, filter=Range("r", gt=0.5))
+        assert sorted(h.id for h in hits) == [f"f{i}" for i in range(5)]
+    finally:
+        store.drop_collection("selective")
+        store.close()
