@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import EntryPoint, entry_points
 
 from yarrow.rag.documents import ExtractedDocument, ExtractionLimits
@@ -105,11 +106,23 @@ def _qualified(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+@functools.cache
+def default_registry() -> ExtractorRegistry:
+    """The process-wide :meth:`ExtractorRegistry.default` (entry points are read once)."""
+    return ExtractorRegistry.default()
+
+
 def extract_file(
     data: bytes, filename: str, limits: ExtractionLimits | None = None
 ) -> ExtractedDocument:
     """Extract with the default registry; see :meth:`ExtractorRegistry.extract`."""
-    return ExtractorRegistry.default().extract(data, filename, limits)
+    return default_registry().extract(data, filename, limits)
 
 
-__all__ = ["BUILTIN_EXTRACTORS", "ENTRY_POINT_GROUP", "ExtractorRegistry", "extract_file"]
+__all__ = [
+    "BUILTIN_EXTRACTORS",
+    "ENTRY_POINT_GROUP",
+    "ExtractorRegistry",
+    "default_registry",
+    "extract_file",
+]
