@@ -43,6 +43,7 @@ def sandbox_config_from_settings(settings: Settings) -> SandboxConfig:
         enable_network=group.sandbox_enable_network,
         proxy_url=group.sandbox_http_proxy or settings.ssrf.ssrf_proxy_http_url,
         use_cgroups=group.yarrow_sandbox_use_cgroups,
+        prewarm=group.yarrow_sandbox_prewarm,
     )
 
 

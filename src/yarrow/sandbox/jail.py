@@ -1,21 +1,23 @@
 """One sandboxed run: a fresh bubblewrap jail around one interpreter process.
 
 Every run gets new user, pid, mount, network, ipc, uts and cgroup namespaces; runs as the slot's
-unprivileged uid (never root, inside or outside); sees only the read-only binds of its runtime, a
-size-capped private ``/tmp`` (gone when the run ends) and its program files; has an empty
-environment; is bounded by ``setrlimit`` (CPU, address space, processes, file size, open files),
-the slot's memory and pids cgroups when available, a wall-clock deadline and output caps; and runs
-under the seccomp allow-list of :mod:`yarrow.sandbox.seccomp`, installed before the interpreter
-starts. The jail itself is set up by ``prlimit`` and ``bwrap`` running as the slot's uid.
+unprivileged uid (never root, inside or outside) and as pid 1 of its namespace; sees only the
+read-only binds of its runtime and a size-capped private ``/tmp`` (gone when the run ends); has an
+empty environment; is bounded by ``setrlimit`` (CPU, address space, processes, file size, open
+files), the slot's memory and pids cgroups when available, a wall-clock deadline and output caps;
+and runs under the seccomp allow-list of :mod:`yarrow.sandbox.seccomp`, installed before the
+interpreter starts. The jail is set up by ``prlimit`` and ``bwrap`` running as the slot's uid.
+
+A jail is started (:meth:`BubblewrapJail.prepare`) before its code is known: the interpreter then
+waits for its job on stdin, so a pool can keep one ready per idle slot and take the jail's and the
+interpreter's start-up off a request's latency.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
-import json
+import logging
 import os
-import selectors
 import signal
 import subprocess
 import threading
@@ -24,9 +26,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from yarrow.errors import ConfigurationError
+from yarrow.sandbox import procio
 from yarrow.sandbox.cgroup import SlotCgroup
 from yarrow.sandbox.languages import Runtime
+from yarrow.sandbox.outcome import RunLimits, RunOutcome, Verdict, classify
 from yarrow.sandbox.seccomp import compile_filter
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["BubblewrapJail", "NetworkGate", "PreparedJail", "RunLimits", "RunOutcome", "Slot",
+           "Verdict"]  # fmt: skip
 
 #: The run's private, size-capped scratch directory (a tmpfs inside the jail, not the host's).
 JAIL_TMP = "/tmp"  # noqa: S108
@@ -41,71 +50,12 @@ BASE_ENVIRONMENT: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class RunLimits:
-    """Resource limits of one run (all positive)."""
-
-    wall_seconds: float = 15.0
-    cpu_seconds: int = 10
-    memory_bytes: int = 256 << 20
-    max_processes: int = 64
-    max_file_bytes: int = 16 << 20
-    max_open_files: int = 256
-    scratch_bytes: int = 64 << 20
-    max_output_bytes: int = 4 << 20
-
-
-class Verdict(enum.StrEnum):
-    """How a run ended."""
-
-    EXITED = "exited"
-    TIMEOUT = "timeout"
-    CPU_LIMIT = "cpu_limit"
-    MEMORY_LIMIT = "memory_limit"
-    OUTPUT_LIMIT = "output_limit"
-    SIGNALLED = "signalled"
-
-
-@dataclass(frozen=True)
 class Slot:
     """A worker slot: the uid its runs use and its cgroups (None when unavailable)."""
 
     index: int
     uid: int
     cgroup: SlotCgroup | None = None
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """What one run produced, and what it cost."""
-
-    stdout: str
-    stderr: str
-    exit_code: int
-    verdict: Verdict
-    wall_seconds: float
-    cpu_seconds: float
-    peak_memory_bytes: int
-    output_bytes: int
-
-    @property
-    def ok(self) -> bool:
-        """The interpreter exited with status 0 within every limit."""
-        return self.verdict is Verdict.EXITED and self.exit_code == 0
-
-    def describe(self, limits: RunLimits) -> str:
-        """Why the run did not finish normally ("" when it did)."""
-        return {
-            Verdict.EXITED: "" if self.exit_code == 0 else f"error: exit status {self.exit_code}",
-            Verdict.TIMEOUT: f"error: timeout (wall time limit {limits.wall_seconds:g}s)",
-            Verdict.CPU_LIMIT: f"error: CPU time limit exceeded ({limits.cpu_seconds}s)",
-            Verdict.MEMORY_LIMIT: (
-                f"error: memory limit exceeded ({limits.memory_bytes >> 20} MiB)"
-            ),
-            Verdict.OUTPUT_LIMIT: (
-                f"error: output limit exceeded ({limits.max_output_bytes} bytes)"
-            ),
-            Verdict.SIGNALLED: f"error: killed by signal {self.exit_code - 128}",
-        }[self.verdict]
 
 
 class NetworkGate(Protocol):
@@ -120,8 +70,103 @@ class NetworkGate(Protocol):
         ...
 
 
+class PreparedJail:
+    """A started jail whose interpreter waits for its job; use it once (:meth:`run`) or
+    :meth:`discard` it. Owns the process, its pipes and the network relay."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        slot: Slot,
+        limits: RunLimits,
+        network: NetworkGate | None,
+        proc: subprocess.Popen[bytes],
+        child_pid: int | None,
+        stack: contextlib.ExitStack,
+    ) -> None:
+        self.runtime = runtime
+        self.slot = slot
+        self.limits = limits
+        self.network = network
+        self._proc = proc
+        self._child_pid = child_pid
+        self._stack = stack
+        self._oom_before = slot.cgroup.oom_kills() if slot.cgroup is not None else 0
+
+    def alive(self) -> bool:
+        """Whether the interpreter is still waiting (it may have died, e.g. killed at shutdown)."""
+        return self._proc.poll() is None
+
+    def run(self, code: str, preload: str) -> RunOutcome:
+        """Hand the job to the interpreter and wait for the run (at most the wall limit)."""
+        limits, cgroup = self.limits, self.slot.cgroup
+        with self._stack:
+            started = time.monotonic()
+            deadline = started + limits.wall_seconds
+            assert self._proc.stdin is not None
+            job = self.runtime.job(code, preload)
+            procio.feed(os.dup(self._proc.stdin.fileno()), job, deadline=deadline)
+            self._proc.stdin.close()
+            stdout, stderr, cut, timed_out = procio.collect(
+                self._proc, deadline=deadline, max_output_bytes=limits.max_output_bytes
+            )
+            status, usage = procio.wait(self._proc)
+            self._reap_child()
+            wall = time.monotonic() - started
+            if cgroup is not None:
+                cgroup.kill_all()
+            cpu = usage.ru_utime + usage.ru_stime
+            peak = usage.ru_maxrss * 1024
+            if cgroup is not None:
+                cpu = cgroup.cpu_seconds() or cpu
+                peak = cgroup.peak_memory()
+            oom = cgroup is not None and cgroup.oom_kills() > self._oom_before
+            verdict = classify(
+                status, cut=cut, timed_out=timed_out, oom=oom, cpu=cpu, limits=limits
+            )
+            return RunOutcome(
+                stdout=stdout.decode("utf-8", "replace"),
+                stderr=stderr.decode("utf-8", "replace"),
+                exit_code=status,
+                verdict=verdict,
+                wall_seconds=wall,
+                cpu_seconds=cpu,
+                peak_memory_bytes=peak,
+                output_bytes=len(stdout) + len(stderr),
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def discard(self) -> None:
+        """Kill the jail unused and release everything it holds."""
+        with self._stack:
+            procio.kill(self._proc)
+            with contextlib.suppress(ChildProcessError):
+                procio.wait(self._proc)
+            self._reap_child()
+            if self.slot.cgroup is not None:
+                self.slot.cgroup.kill_all()
+
+    def _reap_child(self) -> None:
+        # When bwrap dies first, the run's process is re-parented to this (sub-reaper) process.
+        # bwrap's die-with-parent may not be armed yet in a freshly started jail, so kill it here
+        # (only once waitpid proves it is our child, so never a recycled pid) and reap it.
+        if self._child_pid is None:
+            return
+        for _ in range(500):
+            try:
+                pid, _ = os.waitpid(self._child_pid, os.WNOHANG)
+            except ChildProcessError:
+                return  # bwrap reaped it
+            if pid:
+                return
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._child_pid, signal.SIGKILL)
+            time.sleep(0.01)
+        logger.error("jail process %d did not die", self._child_pid)
+
+
 class BubblewrapJail:
-    """Runs programs in bubblewrap jails. Thread-safe: every call is independent.
+    """Starts bubblewrap jails. Thread-safe: every call is independent.
 
     Args:
         bwrap: path of the ``bwrap`` executable.
@@ -140,10 +185,10 @@ class BubblewrapJail:
         self._lock = threading.Lock()
 
     def kill_all(self) -> None:
-        """SIGKILL every jail still running (service shutdown)."""
+        """SIGKILL every jail still alive (service shutdown)."""
         with self._lock:
             for proc in list(self._active):
-                _kill(proc)
+                procio.kill(proc)
 
     def run(
         self,
@@ -156,88 +201,73 @@ class BubblewrapJail:
         network: NetworkGate | None = None,
     ) -> RunOutcome:
         """Run ``preload`` then ``code`` in a fresh jail; waits at most the wall limit."""
-        with contextlib.ExitStack() as stack:
+        return self.prepare(runtime, limits=limits, slot=slot, network=network).run(code, preload)
+
+    def prepare(
+        self,
+        runtime: Runtime,
+        *,
+        limits: RunLimits,
+        slot: Slot,
+        network: NetworkGate | None = None,
+    ) -> PreparedJail:
+        """Start a jail in ``slot`` whose interpreter waits for its job on stdin.
+
+        The slot must hold no other jail: its cgroup counters are reset here.
+        """
+        stack = contextlib.ExitStack()
+        with contextlib.ExitStack() as on_error:
+            on_error.push(stack)
             fds: list[int] = []
-            stack.callback(_close_all, fds)
-            seccomp_fd = _memfd("seccomp", compile_filter(network=network is not None))
-            fds.append(seccomp_fd)
-            args = self._bwrap_args(runtime, limits, slot, seccomp_fd)
-            for path, content in runtime.program_files(code, preload).items():
-                fd = _memfd("program", content)
-                fds.append(fd)
-                args += ["--perms", "0444", "--ro-bind-data", str(fd), path]
-            # bwrap's root is a tmpfs owned by the run's uid: make it (and every directory bwrap
-            # created on it) read-only, and /dev too, leaving /tmp the only writable place.
-            args += ["--remount-ro", "/", "--remount-ro", "/dev"]
+            stack.callback(procio.close_all, fds)
+            seccomp_fd = procio.memfd("seccomp", compile_filter(network=network is not None))
             info_r, info_w = os.pipe()
             block_r, block_w = os.pipe()
-            fds += [info_r, info_w, block_r, block_w]
-            args += ["--info-fd", str(info_w), "--block-fd", str(block_r)]
-            argv = [*self._rlimit_prefix(runtime, limits), self._bwrap, *args]
-            env_index = len(argv)
-            command = runtime.command(memory_bytes=limits.memory_bytes, has_preload=bool(preload))
-            started = time.monotonic()
+            fds += [seccomp_fd, info_r, info_w, block_r, block_w]
+            environment = {**BASE_ENVIRONMENT, **(network.environment() if network else {})}
+            argv = [
+                *self._rlimit_prefix(runtime, limits),
+                self._bwrap,
+                *self._bwrap_args(runtime, limits, slot, seccomp_fd),
+                *[a for k, v in environment.items() for a in ("--setenv", k, v)],
+                "--info-fd", str(info_w),
+                "--block-fd", str(block_r),
+                "--",
+                *runtime.command(memory_bytes=limits.memory_bytes),
+            ]  # fmt: skip
             if slot.cgroup is not None:
                 slot.cgroup.reset_counters()
-            oom_before = slot.cgroup.oom_kills() if slot.cgroup is not None else 0
-            environment = {**BASE_ENVIRONMENT, **(network.environment() if network else {})}
-            env_args = [a for k, v in environment.items() for a in ("--setenv", k, v)]
             proc = subprocess.Popen(
-                [*argv[:env_index], *env_args, "--", *command],
+                argv,
                 user=slot.uid,
                 group=slot.uid,
                 extra_groups=[],
                 env={},
-                pass_fds=tuple(fd for fd in fds if fd not in (info_r, block_w)),
-                stdin=subprocess.DEVNULL,
+                pass_fds=(seccomp_fd, info_w, block_r),
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
                 close_fds=True,
             )
-            stack.callback(_reap, proc)
+            stack.callback(procio.reap, proc)
             with self._lock:
                 self._active.add(proc)
             stack.callback(self._forget, proc)
             for fd in (info_w, block_r):
                 os.close(fd)
                 fds.remove(fd)
-            child_pid = _read_child_pid(info_r, deadline=started + limits.wall_seconds)
+            deadline = time.monotonic() + limits.wall_seconds
+            child_pid = procio.read_child_pid(info_r, deadline=deadline)
             if child_pid is not None:
                 if slot.cgroup is not None:
                     slot.cgroup.attach(child_pid)
                 if network is not None:
                     stack.enter_context(network.attach(f"/proc/{child_pid}/ns/net"))
-            os.write(block_w, b"1")
-            stdout, stderr, cut, timed_out = _collect(proc, limits, started)
-            status, usage = _wait(proc)
-            if child_pid is not None:
-                # Killed with bwrap, the run's process is re-parented to this (sub-reaper)
-                # process: reap it so that no zombie outlives the run.
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(child_pid, 0)
-            wall = time.monotonic() - started
-            if slot.cgroup is not None:
-                slot.cgroup.kill_all()
-            peak = slot.cgroup.peak_memory() if slot.cgroup is not None else usage.ru_maxrss * 1024
-            cpu = usage.ru_utime + usage.ru_stime
-            if slot.cgroup is not None:
-                cpu = slot.cgroup.cpu_seconds() or cpu
-            oom = slot.cgroup is not None and slot.cgroup.oom_kills() > oom_before
-            verdict = _verdict(
-                status, cut=cut, timed_out=timed_out, oom=oom, cpu=cpu, limits=limits
-            )
-            return RunOutcome(
-                stdout=stdout.decode("utf-8", "replace"),
-                stderr=stderr.decode("utf-8", "replace"),
-                exit_code=status,
-                verdict=verdict,
-                wall_seconds=wall,
-                cpu_seconds=cpu,
-                peak_memory_bytes=peak,
-                output_bytes=len(stdout) + len(stderr),
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
+            with contextlib.suppress(BrokenPipeError):  # bwrap failed: its stderr says why
+                os.write(block_w, b"1")
+            on_error.pop_all()
+        return PreparedJail(runtime, slot, limits, network, proc, child_pid, stack)
 
     def _forget(self, proc: subprocess.Popen[bytes]) -> None:
         with self._lock:
@@ -281,122 +311,10 @@ class BubblewrapJail:
             "--dev", "/dev",
             "--size", str(limits.scratch_bytes), "--tmpfs", JAIL_TMP,
             "--chdir", JAIL_TMP,
+            # bwrap's root is a tmpfs owned by the run's uid: make it (and every directory bwrap
+            # created on it) read-only, and /dev too, leaving /tmp the only writable place.
+            "--remount-ro", "/",
+            "--remount-ro", "/dev",
             "--seccomp", str(seccomp_fd),
         ]  # fmt: skip
         return args
-
-
-def _memfd(name: str, content: bytes) -> int:
-    fd = os.memfd_create(name, os.MFD_CLOEXEC)
-    view = memoryview(content)
-    while view:
-        view = view[os.write(fd, view) :]
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
-
-
-def _close_all(fds: list[int]) -> None:
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-
-
-def _read_child_pid(fd: int, *, deadline: float) -> int | None:
-    """The jail's first process id from bwrap's ``--info-fd`` (None if bwrap died first)."""
-    buffer = b""
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                continue
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                return None
-            buffer += chunk
-            with contextlib.suppress(ValueError):
-                return int(json.loads(buffer)["child-pid"])
-    return None
-
-
-def _collect(
-    proc: subprocess.Popen[bytes], limits: RunLimits, started: float
-) -> tuple[bytes, bytes, bool, bool]:
-    """Read stdout and stderr until both close, the deadline passes or the output cap is hit."""
-    assert proc.stdout is not None and proc.stderr is not None
-    chunks: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
-    total = 0
-    cut = timed_out = False
-    deadline = started + limits.wall_seconds
-    with selectors.DefaultSelector() as selector:
-        for fd in chunks:
-            selector.register(fd, selectors.EVENT_READ)
-        while selector.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            for key, _ in selector.select(timeout=remaining):
-                data = os.read(key.fd, 65536)
-                if not data:
-                    selector.unregister(key.fd)
-                    continue
-                room = limits.max_output_bytes - total
-                chunks[key.fd].append(data[:room])
-                total += min(len(data), room)
-                if len(data) > room:
-                    cut = True
-            if cut:
-                break
-    if cut or timed_out:
-        _kill(proc)
-    return (
-        b"".join(chunks[proc.stdout.fileno()]),
-        b"".join(chunks[proc.stderr.fileno()]),
-        cut,
-        timed_out,
-    )
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    # bwrap runs with --die-with-parent inside: killing it takes the whole pid namespace down.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _wait(proc: subprocess.Popen[bytes]) -> tuple[int, os.struct_rusage]:  # type: ignore[name-defined]
-    _, status, usage = os.wait4(proc.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    proc.returncode = code
-    return (code if code >= 0 else 128 - code), usage
-
-
-def _reap(proc: subprocess.Popen[bytes]) -> None:
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
-    if proc.returncode is None:
-        _kill(proc)
-        with contextlib.suppress(ChildProcessError):
-            _wait(proc)
-
-
-def _verdict(
-    status: int, *, cut: bool, timed_out: bool, oom: bool, cpu: float, limits: RunLimits
-) -> Verdict:
-    if cut:
-        return Verdict.OUTPUT_LIMIT
-    if timed_out:
-        return Verdict.TIMEOUT
-    if oom:
-        return Verdict.MEMORY_LIMIT
-    # The run is pid 1 of its namespace, so the kernel's SIGXCPU is ignored and RLIMIT_CPU ends it
-    # with SIGKILL at the hard limit. Nothing else sends an unexplained SIGKILL (our kills set a
-    # flag), but the CPU time we can read (cgroup or rusage) lags the task's own clock on a loaded
-    # host, hence the margin.
-    if status == 128 + signal.SIGXCPU or (
-        status == 128 + signal.SIGKILL and cpu >= limits.cpu_seconds * 0.5
-    ):
-        return Verdict.CPU_LIMIT
-    if status > 128 and status - 128 in (signal.SIGKILL, signal.SIGSEGV, signal.SIGSYS):
-        return Verdict.SIGNALLED
-    return Verdict.EXITED

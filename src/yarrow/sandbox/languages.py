@@ -1,8 +1,9 @@
 """The two runtimes Dify's code node uses, and the read-only file-system view each one gets.
 
-A :class:`Runtime` says which host paths are bound read-only into the jail, which program files
-the run needs (``preload`` and ``code``), and the command line. Nothing outside the binds exists in
-the jail: no shell, no other program, no host configuration, no home directory.
+A :class:`Runtime` says which host paths are bound read-only into the jail and the command line; the
+run's ``preload`` and ``code`` reach the interpreter on its stdin, so a jail can be started before
+its code is known. Nothing outside the binds exists in the jail: no shell, no other program, no
+host configuration, no home directory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from yarrow.errors import ConfigurationError
 
-#: Where the run's program files appear inside the jail (read-only).
+#: File names the run's preload and code carry in tracebacks (they are not files in the jail).
 PROGRAM_DIR = "/sandbox"
 
 #: Python packages exposed by default: what Dify's sandbox ships for code and template nodes.
@@ -30,19 +31,37 @@ DEFAULT_PYTHON_PACKAGES: tuple[str, ...] = (
 #: Host paths bound read-only into every jail when they exist (shared libraries and CA roots).
 _COMMON_BINDS: tuple[str, ...] = ("/etc/ssl/certs", "/usr/share/zoneinfo")
 
-# Runs the preload, then the code, as __main__ in one namespace; both are user code under the
-# policy already installed by the jail (the interpreter never runs anything before it).
-_PYTHON_BOOT = (
-    "def _yarrow_boot():\n"
-    "    import sys\n"
-    "    g = sys.modules['__main__'].__dict__\n"
-    "    del g['_yarrow_boot']\n"
-    "    for p in ('/sandbox/preload.py', '/sandbox/main.py'):\n"
-    "        with open(p, encoding='utf-8') as f:\n"
-    "            s = f.read()\n"
-    "        exec(compile(s, p, 'exec'), g)\n"
-    "_yarrow_boot()\n"
-)
+# Both boots read one JSON object {"preload": ..., "code": ...} from stdin, then run the preload and
+# the code; everything they run is user code under the policy the jail installed before the
+# interpreter started. Python: one __main__ namespace, source kept for tracebacks.
+_PYTHON_BOOT = """\
+def _yarrow_boot():
+    import json, linecache, sys
+    g = sys.modules["__main__"].__dict__
+    del g["_yarrow_boot"]
+    job = json.loads(sys.stdin.buffer.read())
+    for path, key in (("/sandbox/preload.py", "preload"), ("/sandbox/main.py", "code")):
+        src = job[key]
+        linecache.cache[path] = (len(src), None, src.splitlines(True), path)
+        exec(compile(src, path, "exec"), g)
+_yarrow_boot()
+"""
+
+# Node.js: each part is compiled as a CommonJS module (require, module, exports as in a file).
+_NODE_BOOT = """\
+(() => {
+  const Module = require("module");
+  const job = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const parts = [["/sandbox/preload.js", job.preload], ["/sandbox/main.js", job.code]];
+  for (const [path, src] of parts) {
+    if (!src) continue;
+    const m = new Module(path, null);
+    m.filename = path;
+    m.paths = [];
+    m._compile(src, path);
+  }
+})();
+"""
 
 
 class Language(enum.StrEnum):
@@ -75,27 +94,22 @@ class Runtime:
     version: str = ""
     packages: tuple[tuple[str, str], ...] = field(default=())
 
-    def program_files(self, code: str, preload: str) -> dict[str, bytes]:
-        """Files (path inside the jail -> content) the run needs."""
-        if self.language is Language.PYTHON3:
-            return {
-                f"{PROGRAM_DIR}/main.py": code.encode("utf-8", "surrogatepass"),
-                f"{PROGRAM_DIR}/preload.py": preload.encode("utf-8", "surrogatepass"),
-            }
-        files = {f"{PROGRAM_DIR}/main.js": code.encode("utf-8", "surrogatepass")}
-        if preload:
-            files[f"{PROGRAM_DIR}/preload.js"] = preload.encode("utf-8", "surrogatepass")
-        return files
+    def job(self, code: str, preload: str) -> bytes:
+        """What the jail's boot reads from stdin: the run's preload and code."""
+        return json.dumps({"preload": preload, "code": code}).encode()
 
-    def command(self, *, memory_bytes: int, has_preload: bool) -> list[str]:
-        """The command line executed inside the jail."""
+    def command(self, *, memory_bytes: int) -> list[str]:
+        """The command line executed inside the jail (the boot waits for its job on stdin)."""
         if self.language is Language.PYTHON3:
             return [self.interpreter, "-I", "-B", "-c", _PYTHON_BOOT]
         heap_mb = max(16, memory_bytes // (1 << 20))
-        argv = [self.interpreter, "--no-addons", f"--max-old-space-size={heap_mb}"]
-        if has_preload:
-            argv += ["--require", f"{PROGRAM_DIR}/preload.js"]
-        return [*argv, f"{PROGRAM_DIR}/main.js"]
+        return [
+            self.interpreter,
+            "--no-addons",
+            f"--max-old-space-size={heap_mb}",
+            "-e",
+            _NODE_BOOT,
+        ]
 
 
 def library_binds() -> tuple[str, ...]:

@@ -17,7 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from yarrow.sandbox.errors import SandboxBusy, UnsupportedLanguage
-from yarrow.sandbox.jail import BubblewrapJail, NetworkGate, RunLimits, RunOutcome, Slot
+from yarrow.sandbox.jail import (
+    BubblewrapJail,
+    NetworkGate,
+    PreparedJail,
+    RunLimits,
+    RunOutcome,
+    Slot,
+)
 from yarrow.sandbox.languages import Runtime
 
 logger = logging.getLogger(__name__)
@@ -60,6 +67,8 @@ class RunPool:
         slots: the worker slots; their number is the concurrency.
         max_requests: runs admitted at once, running plus waiting (>= ``len(slots)``).
         network: the gate a run with network gets; None means runs never get network.
+        prewarm: language whose jail each idle slot keeps started and waiting for its code
+            (with network when there is a gate, as Dify always asks for it); None for none.
     """
 
     def __init__(
@@ -71,6 +80,7 @@ class RunPool:
         *,
         max_requests: int,
         network: NetworkGate | None = None,
+        prewarm: str | None = None,
     ) -> None:
         if not slots:
             raise ValueError("a run pool needs at least one slot")
@@ -86,6 +96,14 @@ class RunPool:
         self._admitted = 0
         self._executor = ThreadPoolExecutor(len(slots), thread_name_prefix="sandbox-run")
         self.stats = PoolStats()
+        self._prewarm = self._runtimes.get(prewarm) if prewarm else None
+        self._warm: dict[int, PreparedJail] = {}  # slot index -> jail; touched by its holder only
+        self._closing = False
+
+    def warm_up(self) -> None:
+        """Start the pre-warmed jail of every slot (blocking; call once before serving)."""
+        for slot in self._slots:
+            self._prepare_warm(slot)
 
     @property
     def runtimes(self) -> Mapping[str, Runtime]:
@@ -122,10 +140,13 @@ class RunPool:
             self.stats.running += 1
             loop = asyncio.get_running_loop()
             network = self._network if enable_network else None
-            work = functools.partial(self._run_in_slot, loop, slot, runtime, code, preload, network)
-            # The slot goes back to the queue from the worker thread when the jail is done, so a
-            # cancelled request can never hand a busy slot to the next run.
-            outcome = await asyncio.shield(loop.run_in_executor(self._executor, work))
+            done: asyncio.Future[RunOutcome] = loop.create_future()
+            work = functools.partial(self._work, loop, done, slot, runtime, code, preload, network)
+            # The worker thread answers ``done`` as soon as the run ends, then pre-warms the slot's
+            # next jail and only then gives the slot back; a cancelled request can therefore never
+            # hand a busy slot to the next run.
+            self._executor.submit(work)
+            outcome = await asyncio.shield(done)
         finally:
             if not got_slot:
                 self.stats.waiting -= 1
@@ -133,21 +154,52 @@ class RunPool:
         self._account(language, outcome)
         return outcome
 
-    def _run_in_slot(
+    def _work(
         self,
         loop: asyncio.AbstractEventLoop,
+        done: asyncio.Future[RunOutcome],
         slot: Slot,
         runtime: Runtime,
         code: str,
         preload: str,
         network: NetworkGate | None,
-    ) -> RunOutcome:
+    ) -> None:
         try:
-            return self._jail.run(
-                runtime, code=code, preload=preload, limits=self.limits, slot=slot, network=network
-            )
+            try:
+                jail = self._take_warm(slot, runtime, network)
+                if jail is None:
+                    jail = self._jail.prepare(
+                        runtime, limits=self.limits, slot=slot, network=network
+                    )
+                outcome = jail.run(code, preload)
+            except Exception as exc:  # noqa: BLE001 - relayed to the request awaiting ``done``
+                loop.call_soon_threadsafe(_settle, done, None, exc)
+            else:
+                loop.call_soon_threadsafe(_settle, done, outcome, None)
+            self._prepare_warm(slot)
         finally:
             loop.call_soon_threadsafe(self._release, slot)
+
+    def _take_warm(
+        self, slot: Slot, runtime: Runtime, network: NetworkGate | None
+    ) -> PreparedJail | None:
+        jail = self._warm.pop(slot.index, None)
+        if jail is None:
+            return None
+        if jail.runtime is runtime and jail.network is network and jail.alive():
+            return jail
+        jail.discard()
+        return None
+
+    def _prepare_warm(self, slot: Slot) -> None:
+        if self._prewarm is None or self._closing:
+            return
+        try:
+            self._warm[slot.index] = self._jail.prepare(
+                self._prewarm, limits=self.limits, slot=slot, network=self._network
+            )
+        except OSError as exc:
+            logger.warning("could not pre-warm a jail in slot %d: %s", slot.index, exc)
 
     def _release(self, slot: Slot) -> None:
         self.stats.running -= 1
@@ -172,6 +224,21 @@ class RunPool:
         )
 
     def close(self) -> None:
-        """Kill running jails, then stop the worker threads."""
+        """Kill running and pre-warmed jails, then stop the worker threads."""
+        self._closing = True
         self._jail.kill_all()
         self._executor.shutdown(wait=True, cancel_futures=True)
+        for index in list(self._warm):
+            self._warm.pop(index).discard()
+
+
+def _settle(
+    done: asyncio.Future[RunOutcome], outcome: RunOutcome | None, error: Exception | None
+) -> None:
+    if done.done():  # the request was cancelled
+        return
+    if error is not None:
+        done.set_exception(error)
+    else:
+        assert outcome is not None
+        done.set_result(outcome)

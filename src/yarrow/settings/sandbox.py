@@ -80,6 +80,10 @@ class SandboxSettings(SettingsGroup):
     yarrow_sandbox_uid_base: int = Field(
         default=61000, ge=1000, description="Worker slot i runs as uid/gid base+i."
     )
+    yarrow_sandbox_prewarm: bool = Field(
+        default=True,
+        description="Keep a python3 jail started in each idle slot, waiting for its code.",
+    )
     yarrow_sandbox_use_cgroups: bool = Field(
         default=True, description="Per-slot cgroup v1 memory/pids/cpuacct limits when available."
     )

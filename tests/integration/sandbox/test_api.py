@@ -141,3 +141,15 @@ def test_queue_is_bounded_with_503_and_accounting(sandbox: SandboxProcess) -> No
     assert after["wall_seconds"] - before["wall_seconds"] >= 6.0
     assert after["max_peak_memory_bytes"] > 1 << 20
     assert_healthy(sandbox)
+
+
+def test_mixed_languages_concurrently_reuse_and_replace_warm_jails(sandbox: SandboxProcess) -> None:
+    # Each idle slot keeps a python3 jail waiting; nodejs runs discard it right after it started
+    # (a race once: the discarded jail's process outlived bwrap and blocked the slot).
+    jobs = [("nodejs", "console.log('n')", "n\n"), ("python3", "print('p')", "p\n")] * 2
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        for _ in range(5):
+            futures = [pool.submit(run_code, sandbox, lang, code) for lang, code, _ in jobs]
+            for future, (_, _, expected) in zip(futures, jobs, strict=True):
+                assert future.result(timeout=30) == {"stdout": expected, "error": ""}
+    assert_healthy(sandbox)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -27,26 +28,22 @@ def test_python_runtime_binds_only_interpreter_stdlib_libs_and_listed_packages()
     assert (real, "/usr/bin/python3") in runtime.symlinks or real == "/usr/bin/python3"
 
 
-def test_python_program_files_and_command() -> None:
+def test_python_job_and_command() -> None:
     runtime = python_runtime("/usr/bin/python3", [])
-    files = runtime.program_files("print(1)", "X = 1")
-    assert files == {"/sandbox/main.py": b"print(1)", "/sandbox/preload.py": b"X = 1"}
-    command = runtime.command(memory_bytes=64 << 20, has_preload=True)
+    assert json.loads(runtime.job("print(1)", "X = 1")) == {"preload": "X = 1", "code": "print(1)"}
+    command = runtime.command(memory_bytes=64 << 20)
     assert command[:3] == ["/usr/bin/python3", "-I", "-B"]  # isolated mode: no PYTHON* vars
 
 
-def test_nodejs_runtime_and_preload_as_required_module() -> None:
+def test_nodejs_runtime_and_command() -> None:
     runtime = nodejs_runtime("/usr/bin/node")
     assert runtime.language is Language.NODEJS
     assert runtime.version.count(".") == 2
     assert runtime.extra_address_space > 0
-    files = runtime.program_files("console.log(1)", "")
-    assert files == {"/sandbox/main.js": b"console.log(1)"}
-    with_preload = runtime.program_files("x", "globalThis.a = 1")
-    assert with_preload["/sandbox/preload.js"] == b"globalThis.a = 1"
-    command = runtime.command(memory_bytes=128 << 20, has_preload=True)
+    assert json.loads(runtime.job("x", "")) == {"preload": "", "code": "x"}
+    command = runtime.command(memory_bytes=128 << 20)
     assert "--no-addons" in command and "--max-old-space-size=128" in command
-    assert command[-3:] == ["--require", "/sandbox/preload.js", "/sandbox/main.js"]
+    assert command[-2] == "-e"  # the boot; the job comes on stdin
 
 
 def test_missing_interpreter_is_a_configuration_error(tmp_path: Path) -> None:

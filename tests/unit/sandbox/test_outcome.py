@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from yarrow.sandbox.jail import RunLimits, RunOutcome, Verdict, _verdict
+from yarrow.sandbox.outcome import RunLimits, RunOutcome, Verdict, classify
 
 LIMITS = RunLimits(wall_seconds=5, cpu_seconds=2, memory_bytes=64 << 20, max_output_bytes=1000)
 
@@ -54,4 +54,4 @@ KILL = 128 + signal.SIGKILL
 )
 def test_verdict(status: int, flags: dict[str, bool], cpu: float, expected: Verdict) -> None:
     kwargs = {"cut": False, "timed_out": False, "oom": False, **flags}
-    assert _verdict(status, cpu=cpu, limits=LIMITS, **kwargs) is expected
+    assert classify(status, cpu=cpu, limits=LIMITS, **kwargs) is expected
