@@ -124,6 +124,18 @@ def error_fields(exc: BaseException) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Loaded:
+    """What one request needs from SQL before a model is called."""
+
+    config: AppConfig
+    inputs: dict[str, Any]
+    end_user: EndUser
+    conversation: Conversation | None
+    history: list[Message]
+    credentials: dict[str, Any] | None
+
+
 class ChatService:
     """Runs chat, completion and (tool-less) agent-chat apps."""
 
@@ -154,23 +166,14 @@ class ChatService:
             raise InvalidInput(
                 f"query must be at most {self._max_query} characters.", params="query"
             )
-        config = await asyncio.to_thread(self.store.config, app.id)
-        inputs = validate_inputs(config, request.inputs)
-        end_user = await asyncio.to_thread(self.store.end_user, app, request.user)
-        if request.files:
-            await asyncio.to_thread(self._check_files, app, end_user, request.files)
-        conversation = None
-        if request.kind == "chat" and request.conversation_id:
-            conversation = await asyncio.to_thread(
-                self.store.conversation, app.id, end_user.id, request.conversation_id
-            )
-            if conversation.status != "normal":
-                raise InvalidInput("Conversation has ended.", code="conversation_completed")
+        loaded = await asyncio.to_thread(self._load, app, request)
+        config, inputs, end_user = loaded.config, loaded.inputs, loaded.end_user
+        conversation = loaded.conversation
         preset = self._moderate(config, request.query, inputs)
         provider, model_name, model = "", "", None
         if preset is None:
-            provider, model_name, model = await self._model(app, config)
-        prompt = await self._prompt(config, request, inputs, conversation)
+            provider, model_name, model = await self._model(app, loaded)
+        prompt = self._prompt(config, request, inputs, loaded.history)
         options = _options(config)
         task = self.tasks.start(str(uuid.uuid4()), app.id, app.name, end_user.id)
         try:
@@ -337,28 +340,47 @@ class ChatService:
         text = " ".join([query, *[str(v) for v in inputs.values()]]).lower()
         return words.preset() if any(k in text for k in words.keywords()) else None
 
-    async def _model(self, app: App, config: AppConfig) -> tuple[str, str, ResilientChatModel]:
-        provider, name = config.model.provider, config.model.name
-        if not provider or not name:
-            choice = await self.providers.default_model(app.tenant_id, ModelType.LLM)
-            provider, name = choice.provider, choice.model
+    def _load(self, app: App, request: GenerateRequest) -> _Loaded:
+        """Everything ``prepare`` reads from SQL, in one worker-thread hop."""
+        config = self.store.config(app.id)
+        inputs = validate_inputs(config, request.inputs)
+        end_user = self.store.end_user(app, request.user)
+        if request.files:
+            self._check_files(app, end_user, request.files)
+        conversation, history = None, []
+        if request.kind == "chat" and request.conversation_id:
+            conversation = self.store.conversation(app.id, end_user.id, request.conversation_id)
+            if conversation.status != "normal":
+                raise InvalidInput("Conversation has ended.", code="conversation_completed")
+            history = self.store.history(conversation.id, HISTORY_MESSAGES)
+        provider = config.model.provider if config.model.name else ""
+        credentials = self._credentials(app, provider) if provider else None
+        return _Loaded(config, inputs, end_user, conversation, history, credentials)
+
+    def _credentials(self, app: App, provider: str) -> dict[str, Any]:
         try:
-            credentials = await asyncio.to_thread(
-                self.providers.credentials_for, app.tenant_id, provider
-            )
+            return self.providers.credentials_for(app.tenant_id, provider)
         except NotFound as exc:
             raise InvalidInput(
                 f"Model provider '{provider}' is not available; choose a model for this app.",
                 code="provider_not_initialize",
             ) from exc
+
+    async def _model(self, app: App, loaded: _Loaded) -> tuple[str, str, ResilientChatModel]:
+        provider, name = loaded.config.model.provider, loaded.config.model.name
+        credentials = loaded.credentials
+        if credentials is None or not provider or not name:
+            choice = await self.providers.default_model(app.tenant_id, ModelType.LLM)
+            provider, name = choice.provider, choice.model
+            credentials = await asyncio.to_thread(self._credentials, app, provider)
         return provider, name, self.providers.runtime.chat_model(provider, credentials, name)
 
-    async def _prompt(
-        self,
+    @staticmethod
+    def _prompt(
         config: AppConfig,
         request: GenerateRequest,
         inputs: dict[str, Any],
-        conversation: Conversation | None,
+        history: list[Message],
     ) -> list[ChatMessage]:
         system = render_prompt(config.pre_prompt, inputs).strip()
         messages: list[ChatMessage] = []
@@ -367,13 +389,10 @@ class ChatService:
             return [ChatMessage(role="user", content=text or " ")]
         if system:
             messages.append(ChatMessage(role="system", content=system))
-        if conversation is not None:
-            for past in await asyncio.to_thread(
-                self.store.history, conversation.id, HISTORY_MESSAGES
-            ):
-                messages.append(ChatMessage(role="user", content=past.query))
-                messages.append(ChatMessage(role="assistant", content=past.answer))
-        else:
+        for past in history:
+            messages.append(ChatMessage(role="user", content=past.query))
+            messages.append(ChatMessage(role="assistant", content=past.answer))
+        if not history and request.conversation_id is None:
             messages.extend(request.history)
         messages.append(ChatMessage(role="user", content=request.query))
         return messages
