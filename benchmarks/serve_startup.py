@@ -42,8 +42,9 @@ def rss_mb(pid: int) -> float:
 def measure(cmd: list[str], port: int, env: dict[str, str], cwd: str) -> tuple[float, float]:
     """Seconds until /health answers 200, and RSS after 3 s idle."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         while True:
             try:
@@ -71,11 +72,32 @@ def main() -> None:
         for i in range(RUNS):
             port = free_port()
             env = {**base_env, "YARROW_DATA_DIR": str(Path(tmp, f"data{i}"))}
-            yarrow.append(measure([python, "-m", "yarrow.entrypoints.cli", "serve", "--port",
-                                   str(port)], port, env, tmp))
+            yarrow.append(
+                measure(
+                    [python, "-m", "yarrow.entrypoints.cli", "serve", "--port", str(port)],
+                    port,
+                    env,
+                    tmp,
+                )
+            )
             port = free_port()
-            baseline.append(measure([python, "-m", "uvicorn", "baseline_app:app", "--port",
-                                     str(port), "--log-level", "warning"], port, base_env, tmp))
+            baseline.append(
+                measure(
+                    [
+                        python,
+                        "-m",
+                        "uvicorn",
+                        "baseline_app:app",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    port,
+                    base_env,
+                    tmp,
+                )
+            )
     y_start = statistics.median(t for t, _ in yarrow)
     b_start = statistics.median(t for t, _ in baseline)
     y_rss = statistics.median(r for _, r in yarrow)
