@@ -1,7 +1,7 @@
 """The ASGI application: the routing table of DESIGN.md §2 on one port.
 
-Built prefixes: ``/console/api``, ``/v1``, ``/files``, ``/openai/v1``, ``/health``, ``/ready``.
-Every other path (including the prefixes of components not built yet: ``/api``, ``/mcp``,
+Built prefixes: ``/console/api``, ``/v1``, ``/api``, ``/files``, ``/openai/v1``, ``/health``,
+``/ready``. Every other path (including the prefixes of components not built yet: ``/mcp``,
 ``/triggers``, ``/e``) answers 404 in Dify's error shape.
 """
 
@@ -21,6 +21,7 @@ from yarrow.api.health import router as health_router
 from yarrow.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from yarrow.api.openai.router import router as openai_router
 from yarrow.api.service.router import service_router
+from yarrow.api.web.routes import router as web_router
 from yarrow.services.container import Services
 
 
@@ -50,6 +51,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(files.service_router, prefix="/v1")
     app.include_router(files.console_router, prefix="/console/api")
     app.include_router(files.files_router, prefix="/files")
+    app.include_router(web_router, prefix="/api")
     limits = services.settings.limits
     app.add_middleware(
         CORSMiddleware,

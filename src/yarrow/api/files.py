@@ -22,7 +22,7 @@ console_router = APIRouter()  # mounted at /console/api
 CHUNK = 64 * 1024
 
 
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+async def upload_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
     while chunk := await upload.read(CHUNK):
         yield chunk
 
@@ -64,7 +64,7 @@ def _stream(services: ServicesDep, row: FileRow, as_attachment: bool) -> Streami
     )
 
 
-def _single(file: list[UploadFile] | None) -> UploadFile:
+def single_file(file: list[UploadFile] | None) -> UploadFile:
     if not file:
         raise InvalidInput("No file uploaded.", code="no_file_uploaded")
     if len(file) > 1:
@@ -82,13 +82,13 @@ async def service_upload(
     """Upload a file for use in chats of this app by this end user."""
     app = grant.app
     assert app is not None
-    upload = _single(file)
+    upload = single_file(file)
     end_user = services.chat_store.end_user(app, user)
     row = await services.files.upload(
         Uploader(app.tenant_id, "end_user", end_user.id, app.id),
         upload.filename,
         upload.content_type,
-        _chunks(upload),
+        upload_chunks(upload),
     )
     return file_json(row, services.files.preview_url(row))
 
@@ -119,12 +119,12 @@ async def console_upload(
 ) -> dict[str, Any]:
     """Upload a file to the current workspace (editors and above)."""
     actor.require(Action.EDIT_DATASETS)
-    upload = _single(file)
+    upload = single_file(file)
     row = await services.files.upload(
         Uploader(actor.tenant_id, "account", actor.account_id),
         upload.filename,
         upload.content_type,
-        _chunks(upload),
+        upload_chunks(upload),
     )
     return file_json(row, services.files.preview_url(row))
 

@@ -18,6 +18,7 @@ from yarrow.services.chat.tools import ToolCatalog
 from yarrow.services.crypto import CredentialCipher
 from yarrow.services.files import FileService
 from yarrow.services.model_providers import ModelProviderService
+from yarrow.services.passports import PassportService
 from yarrow.services.security import PasswordHasherService, TokenSigner
 from yarrow.services.workspaces import WorkspaceService
 from yarrow.settings import Settings
@@ -41,6 +42,7 @@ class Services:
     chat: ChatService
     dsl: AppDslService
     files: FileService
+    passports: PassportService
 
 
 def build_services(
@@ -98,4 +100,5 @@ def build_services(
         chat=chat,
         dsl=AppDslService(apps, store, runtime),
         files=files,
+        passports=PassportService(database, store, secret),
     )

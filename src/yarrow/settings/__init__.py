@@ -198,8 +198,8 @@ def check_production_secrets(settings: Settings) -> None:
         raise ConfigurationError(f"SECRET_KEY is not set. {fix}")
     if key in PUBLISHED_PLACEHOLDER_SECRETS:
         raise ConfigurationError(f"SECRET_KEY is a published placeholder value from Dify. {fix}")
-    if len(key) < 16:
-        raise ConfigurationError(f"SECRET_KEY is too short (at least 16 characters). {fix}")
+    if len(key.encode("utf-8")) < 32:
+        raise ConfigurationError(f"SECRET_KEY is too short (at least 32 bytes). {fix}")
     sandbox_key = settings.sandbox.code_execution_api_key.get_secret_value()
     if sandbox_key in PUBLISHED_PLACEHOLDER_SECRETS:
         raise ConfigurationError(

@@ -52,8 +52,6 @@ def test_unknown_ids_and_routes(owner: User, client: TestClient) -> None:
     assert_dify_error(owner.get("/apps/not-a-uuid"), 404)
     assert_dify_error(owner.delete("/apps/x/api-keys/y"), 404)
     for path in (
-        "/api/passport",
-        "/files/x/file-preview",
         "/mcp/server/abc/mcp",
         "/triggers/webhook/abc",
         "/e/hook",

@@ -144,13 +144,18 @@ def test_redacted_view_hides_every_secret() -> None:
     settings = load_settings(
         embedded=False,
         environ={
-            "SECRET_KEY": "top-secret-value-123456",
+            "SECRET_KEY": "top-secret-value-123456-padded-to-32",
             "DB_PASSWORD": "db-pass-999",
             "S3_SECRET_KEY": "s3-secret-888",
             "REDIS_PASSWORD": "redis-pass-777",
         },
     )
     text = repr(settings.redacted())
-    for secret in ("top-secret-value-123456", "db-pass-999", "s3-secret-888", "redis-pass-777"):
+    for secret in (
+        "top-secret-value-123456-padded-to-32",
+        "db-pass-999",
+        "s3-secret-888",
+        "redis-pass-777",
+    ):
         assert secret not in text
     assert settings.redacted()["db"]["DB_PASSWORD"] == "********"

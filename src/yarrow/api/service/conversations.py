@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yarrow.api.deps import AppGrant, ServicesDep
 from yarrow.db.base import iso_utc, unix_seconds
-from yarrow.db.models import App, Conversation, Message
+from yarrow.db.models import App, Conversation, Message, Site
 from yarrow.errors import InvalidInput, PermissionDenied
 from yarrow.services.chat.app_config import parameters_json
 
@@ -96,12 +96,11 @@ def message_json(row: Message, rating: str | None) -> dict[str, Any]:
     }
 
 
-@router.get("/parameters")
-def parameters(grant: AppGrant, services: ServicesDep) -> dict[str, Any]:
-    """The app's input form and feature switches."""
+def parameters_payload(app: App, services: ServicesDep) -> dict[str, Any]:
+    """``/parameters`` of an app (Service API and web app alike)."""
     limits = services.settings.limits
     return parameters_json(
-        services.chat_store.config(_app(grant).id),
+        services.chat_store.config(app.id),
         {
             "file_size_limit": limits.upload_file_size_limit,
             "image_file_size_limit": limits.upload_image_file_size_limit,
@@ -112,6 +111,12 @@ def parameters(grant: AppGrant, services: ServicesDep) -> dict[str, Any]:
     )
 
 
+@router.get("/parameters")
+def parameters(grant: AppGrant, services: ServicesDep) -> dict[str, Any]:
+    """The app's input form and feature switches."""
+    return parameters_payload(_app(grant), services)
+
+
 @router.get("/meta")
 def meta(grant: AppGrant) -> dict[str, Any]:
     """Tool icons of the app (no tools are configured yet)."""
@@ -119,13 +124,8 @@ def meta(grant: AppGrant) -> dict[str, Any]:
     return {"tool_icons": {}}
 
 
-@router.get("/site")
-def site(grant: AppGrant, services: ServicesDep) -> dict[str, Any]:
-    """The app's web-app settings."""
-    app = _app(grant)
-    found = services.apps.site_of(app.id)
-    if found is None or not app.enable_site:
-        raise PermissionDenied("The site of this app is not available.")
+def site_payload(app: App, found: Site) -> dict[str, Any]:
+    """The web-app settings of an app's site."""
     return {
         "title": found.title,
         "chat_color_theme": "",
@@ -142,6 +142,16 @@ def site(grant: AppGrant, services: ServicesDep) -> dict[str, Any]:
         "show_workflow_steps": True,
         "use_icon_as_answer_icon": False,
     }
+
+
+@router.get("/site")
+def site(grant: AppGrant, services: ServicesDep) -> dict[str, Any]:
+    """The app's web-app settings."""
+    app = _app(grant)
+    found = services.apps.site_of(app.id)
+    if found is None or not app.enable_site:
+        raise PermissionDenied("The site of this app is not available.")
+    return site_payload(app, found)
 
 
 @router.get("/conversations")

@@ -53,6 +53,7 @@ class GenerateRequest:
     conversation_id: str | None = None
     auto_generate_name: bool = True
     files: tuple[dict[str, Any], ...] = ()
+    user_type: str = "service-api"
     history: tuple[ChatMessage, ...] = ()
     """Earlier turns sent by the client (OpenAI-style); used when there is no conversation."""
 
@@ -344,7 +345,7 @@ class ChatService:
         """Everything ``prepare`` reads from SQL, in one worker-thread hop."""
         config = self.store.config(app.id)
         inputs = validate_inputs(config, request.inputs)
-        end_user = self.store.end_user(app, request.user)
+        end_user = self.store.end_user(app, request.user, request.user_type)
         if request.files:
             self._check_files(app, end_user, request.files)
         conversation, history = None, []
