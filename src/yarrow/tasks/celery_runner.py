@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from yarrow.errors import ConfigurationError
 from yarrow.settings.redis import CelerySettings
+from yarrow.tasks import kombu_redis
 from yarrow.tasks.errors import BrokerUnavailable
 from yarrow.tasks.execution import run_attempt
 from yarrow.tasks.interface import TaskQueue
@@ -71,6 +72,7 @@ class CeleryRunner:
         schedule: Schedule | None = None,
     ) -> None:
         url, transport_options = broker_config(settings)
+        kombu_redis.install()
         self.settings = settings
         self.registry = registry
         self.store = store
