@@ -6,13 +6,14 @@ Every figure is printed next to a baseline measured in the same run on the same 
 - embeddings through ``ModelRuntime`` vs. the same int8 ONNX model run directly with
   ``onnxruntime`` + ``tokenizers`` (the ratio shows our overhead: thread hop, pooling, lists).
 
-Run: ``.venv/bin/python benchmarks/models.py [--tokens 128] [--passages 1000]``
+Run: ``.venv/bin/python benchmarks/models.py [--tokens 64] [--runs 3] [--passages 500]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import resource
 import statistics
@@ -154,38 +155,46 @@ async def main(tokens: int, count: int, runs: int) -> None:
         rss_idle = rss_mb()
         started = time.perf_counter()
         base_url = await asyncio.to_thread(provider.supervisor.ensure_running)
-        cold_start = time.perf_counter() - started
+        report(
+            f"local chat cold start (GGUF assembly + child ready): "
+            f"{time.perf_counter() - started:.2f} s"
+        )
         try:
             key = provider.supervisor.api_key
             await chat_rates(runtime, base_url, key, 8, 1)  # warm-up
             ours, direct, ttft = await chat_rates(runtime, base_url, key, tokens, runs)
-            child_rss = rss_mb(provider.supervisor.pid or 0)
+            report(
+                f"local chat, {tokens} tokens x{runs}: runtime {ours:.1f} tok/s, direct openai "
+                f"SDK {direct:.1f} tok/s, ratio {ours / direct:.3f}; "
+                f"stream first delta {ttft * 1000:.0f} ms"
+            )
+            report(f"RSS: llama.cpp child {rss_mb(provider.supervisor.pid or 0):.0f} MB")
             texts = passages(count)
             raw = embed_raw(texts, 64)
             wrapped = await embed_runtime(runtime, texts)
+            report(
+                f"embeddings, {count} passages (batch 64): runtime {wrapped:.0f} passages/s, "
+                f"raw ONNX {raw:.0f} passages/s, ratio {wrapped / raw:.3f}"
+            )
             rss_after = rss_mb()
         finally:
             await runtime.aclose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"local chat cold start (GGUF assembly + child ready): {cold_start:.2f} s")
-    print(
-        f"local chat, {tokens} tokens x{runs}: runtime {ours:.1f} tok/s, direct openai SDK "
-        f"{direct:.1f} tok/s, ratio {ours / direct:.3f}; stream first delta {ttft * 1000:.0f} ms"
+    report(
+        f"RSS: this process idle {rss_idle:.0f} MB, after embeddings {rss_after:.0f} MB "
+        f"(peak {peak:.0f} MB, includes the raw baseline)"
     )
-    print(
-        f"embeddings, {count} passages (batch 64): runtime {wrapped:.0f} passages/s, raw ONNX "
-        f"{raw:.0f} passages/s, ratio {wrapped / raw:.3f}"
-    )
-    print(
-        f"RSS: llama.cpp child {child_rss:.0f} MB; this process idle {rss_idle:.0f} MB, after "
-        f"embeddings {rss_after:.0f} MB (peak {peak:.0f} MB, includes the raw baseline)"
-    )
+    report(f"load average at end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+def report(line: str) -> None:
+    print(line, flush=True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--passages", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tokens", type=int, default=64)
+    parser.add_argument("--passages", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     asyncio.run(main(args.tokens, args.passages, args.runs))
