@@ -6,6 +6,7 @@ interpreter directly with ``subprocess``; then the service's RSS after 100 runs 
 ``--runs`` runs (default 5,000), to show there is no growth per run. Needs root (like the service).
 
     sudo .venv/bin/python benchmarks/sandbox.py [--runs 5000] [--samples 200] [--workers 2]
+                                                [--no-prewarm]
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5000)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--no-prewarm", action="store_true", help="start every jail on request (no warm jail)"
+    )
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -75,6 +79,7 @@ def main() -> None:
         YARROW_SANDBOX_MAX_WORKERS=str(args.workers),
         YARROW_SANDBOX_MAX_REQUESTS=str(args.workers * 8),
         YARROW_SANDBOX_UID_BASE="63000",
+        YARROW_SANDBOX_PREWARM="false" if args.no_prewarm else "true",
     )
     handle: SandboxProcess = start_sandbox_process(
         api_key=KEY,
@@ -85,7 +90,7 @@ def main() -> None:
     )
     client = httpx.Client(base_url=handle.base_url, headers={"X-Api-Key": KEY}, timeout=60)
     try:
-        print(f"workers={args.workers} samples={args.samples}")
+        print(f"workers={args.workers} samples={args.samples} prewarm={not args.no_prewarm}")
         print(f"{'language':9} {'path':8} {'p50 ms':>8} {'p95 ms':>8} {'runs/s':>8}")
         for language, snippet in SNIPPETS.items():
 
