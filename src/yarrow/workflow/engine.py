@@ -301,6 +301,9 @@ class WorkflowRun:
         return "failed", f"Max execution time {limits.max_execution_time}s exceeded."
 
     async def _watch_stop(self, interval: float) -> None:
+        if self._stop_signal is None:  # only a local stop(): no polling needed
+            await self._stopped.wait()
+            return
         while True:
             if self._stopped.is_set():
                 return
