@@ -21,9 +21,10 @@ import pytest
 from yarrow.sandbox.supervisor import SandboxProcess, start_sandbox_process
 
 API_KEY = "integration-test-key-0123456789"
-#: First uid of this test session's services; unique per session so that concurrent sessions on
-#: one machine never share run uids. Each service takes a block of 20.
-UID_BASE = 40000 + (os.getpid() % 1000) * 100
+#: First uid of this test session's services: a block of 200 (services at offsets 0, 20, ..., 120,
+#: each with a few slots) chosen by pid, so that concurrent sessions on one machine do not share
+#: run uids; all below the default YARROW_SANDBOX_UID_BASE (61000).
+UID_BASE = 40000 + (os.getpid() % 100) * 200
 #: Planted in the service's environment: no run may ever print it.
 HOST_SECRET = "host-secret-must-not-leak-5c1a"
 

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
-from tests.integration.sandbox.conftest import StandInProxy, assert_healthy, run_code
+from tests.integration.sandbox.conftest import (
+    UID_BASE,
+    StandInProxy,
+    assert_healthy,
+    free_port,
+    run_code,
+    running_sandbox,
+)
 from yarrow.sandbox.supervisor import SandboxProcess
 
 DIRECT = textwrap.dedent("""
@@ -86,3 +94,48 @@ def test_without_enable_network_there_is_no_relay(networked_sandbox: SandboxProc
     """)
     data = run_code(networked_sandbox, "python3", code, enable_network=False)
     assert data["stdout"].startswith("blocked 1")  # inet sockets refused by seccomp
+
+
+def test_dead_proxy_fails_the_request_not_the_service(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    code = textwrap.dedent("""
+        import requests
+        try:
+            requests.get("http://allowed.example/x", timeout=5)
+            print("FETCHED")
+        except requests.RequestException as exc:
+            print("failed", type(exc).__name__)
+    """)
+    with running_sandbox(
+        tmp_path,
+        tmp_path / "log",
+        SANDBOX_HTTP_PROXY=dead,
+        YARROW_SANDBOX_UID_BASE=str(UID_BASE + 100),
+    ) as handle:
+        data = run_code(handle, "python3", code, enable_network=True)
+        assert data["stdout"].startswith("failed"), data
+        assert_healthy(handle)
+    assert "unreachable" in (tmp_path / "log").read_text()
+
+
+def test_network_switch_off_runs_without_network(tmp_path: Path, proxy: StandInProxy) -> None:
+    url = f"http://127.0.0.1:{proxy.server_address[1]}"
+    code = textwrap.dedent("""
+        import os, socket
+        print("proxy" if "HTTP_PROXY" in os.environ else "no proxy")
+        try:
+            socket.create_connection(("127.0.0.1", 3128), timeout=2)
+            print("CONNECTED")
+        except OSError as exc:
+            print("blocked", exc.errno)
+    """)
+    with running_sandbox(
+        tmp_path,
+        tmp_path / "log",
+        SANDBOX_HTTP_PROXY=url,
+        SANDBOX_ENABLE_NETWORK="false",
+        YARROW_SANDBOX_UID_BASE=str(UID_BASE + 120),
+    ) as handle:
+        # Dify always sends enable_network: true; the run must still run (Dify's sandbox fails it).
+        data = run_code(handle, "python3", code, enable_network=True)
+    assert data == {"stdout": "no proxy\nblocked 1\n", "error": ""}
