@@ -33,6 +33,7 @@ def create_app(services: Services) -> FastAPI:
         yield
         await services.runtime.aclose()  # model clients and the local model's child process
         await services.files.storage.close()
+        services.chat.tasks.close()
 
     app = FastAPI(
         lifespan=lifespan,

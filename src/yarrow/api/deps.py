@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from yarrow.errors import Unauthorized
+from yarrow.cache import CacheUnavailable
+from yarrow.errors import QuotaExceeded, Unauthorized
 from yarrow.services.api_keys import KeyGrant
 from yarrow.services.container import Services
 from yarrow.services.permissions import Actor
 
+logger = logging.getLogger(__name__)
 ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
 CSRF_COOKIE = "csrf_token"
@@ -84,8 +87,27 @@ CurrentActor = Annotated[Actor, Depends(_current_actor)]
 
 def _app_grant(request: Request, services: ServicesDep) -> KeyGrant:
     grant = services.api_keys.resolve(bearer_token(request), "app")
+    _rate_limit(services, grant)
     request.state.api_grant = grant
     return grant
+
+
+def _rate_limit(services: Services, grant: KeyGrant) -> None:
+    """YARROW_API_KEY_RATE_LIMIT_PER_MINUTE per key; fails open if the limiter is down."""
+    limit = services.settings.limits.yarrow_api_key_rate_limit_per_minute
+    if not limit:
+        return
+    try:
+        decision = services.cache.rate_limiter.hit(f"apikey:{grant.token_id}", limit, 60.0)
+    except CacheUnavailable:
+        logger.warning("rate limiter unavailable; request allowed")
+        return
+    if not decision.allowed:
+        raise QuotaExceeded(
+            f"Rate limit of {limit} requests per minute for this API key exceeded; retry in "
+            f"{max(1, round(decision.reset_after))} s.",
+            code="rate_limit_error",
+        )
 
 
 AppGrant = Annotated[KeyGrant, Depends(_app_grant)]
@@ -93,6 +115,7 @@ AppGrant = Annotated[KeyGrant, Depends(_app_grant)]
 
 def _dataset_grant(request: Request, services: ServicesDep) -> KeyGrant:
     grant = services.api_keys.resolve(bearer_token(request), "dataset")
+    _rate_limit(services, grant)
     request.state.api_grant = grant
     return grant
 

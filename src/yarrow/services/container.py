@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from yarrow.cache import CacheBackends, build_cache_backends
 from yarrow.db.engine import Database
 from yarrow.models import ModelRuntime, ProviderContext
 from yarrow.net import build_ssrf_client
@@ -43,6 +44,7 @@ class Services:
     dsl: AppDslService
     files: FileService
     passports: PassportService
+    cache: CacheBackends
 
 
 def build_services(
@@ -50,6 +52,7 @@ def build_services(
     database: Database,
     runtime: ModelRuntime | None = None,
     storage: ObjectStorage | None = None,
+    cache: CacheBackends | None = None,
 ) -> Services:
     """Wire the services for ``settings`` over ``database``.
 
@@ -69,7 +72,8 @@ def build_services(
         database, runtime, CredentialCipher(core.secret_key.get_secret_value())
     )
     store = ChatStore(database)
-    tasks = TaskRegistry(settings.limits.app_max_active_requests)
+    cache = cache or build_cache_backends(settings.redis, use_redis=settings.uses_redis)
+    tasks = TaskRegistry(settings.limits.app_max_active_requests, cache.pubsub)
     apps = AppService(database)
     secret = core.secret_key.get_secret_value()
     storage = storage or build_storage(settings.storage, environ={}, data_dir=settings.data_dir)
@@ -101,4 +105,5 @@ def build_services(
         dsl=AppDslService(apps, store, runtime),
         files=files,
         passports=PassportService(database, store, secret),
+        cache=cache,
     )
