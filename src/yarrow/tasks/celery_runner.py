@@ -99,6 +99,7 @@ class CeleryRunner:
                 "interval_step": 0.5,
                 "interval_max": 1,
             },
+            task_routes={spec.name: {"queue": spec.queue} for spec in registry},
             beat_schedule=_beat_schedule(schedule or Schedule(), registry),
         )
         for spec in registry:
@@ -128,7 +129,6 @@ class CeleryRunner:
             run,
             name=spec.name,
             bind=True,
-            queue=spec.queue,
             acks_late=True,
             reject_on_worker_lost=True,
             soft_time_limit=limit,

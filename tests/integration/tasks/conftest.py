@@ -158,8 +158,8 @@ class Deployment:
                 process.wait(10)
 
     def close(self) -> None:
-        for process in self.processes:
-            self.kill(process, signal.SIGTERM)
+        for process in self.processes:  # the whole group, children included; nothing lingers
+            self.kill(process, signal.SIGKILL)
         self.database.dispose()
 
     def logs(self) -> str:

@@ -117,8 +117,8 @@ def test_worker_check_exit_status(deployment: Deployment) -> None:
     assert "Broker unreachable" in down.stderr
 
 
-def test_worker_refuses_missing_broker_url(deployment: Deployment) -> None:
-    env = {k: v for k, v in deployment.env.items() if k != "CELERY_BROKER_URL"}
+def test_worker_refuses_missing_broker_url(redis_deployment: Deployment) -> None:
+    env = {k: v for k, v in redis_deployment.env.items() if k != "CELERY_BROKER_URL"}
     done = subprocess.run(
         [*YARROW, "worker", "--check"],
         env=env,
