@@ -21,6 +21,12 @@ from yarrow.db.models.conversations import (
 from yarrow.db.models.files import UploadFile
 from yarrow.db.models.model_providers import DefaultModel, ProviderCredential
 from yarrow.db.models.tasks import TASK_STATUSES, TaskRecord, TaskScheduleRun
+from yarrow.db.models.workflows import (
+    Workflow,
+    WorkflowConversationState,
+    WorkflowNodeExecution,
+    WorkflowRun,
+)
 
 __all__ = [
     "APP_MODES",
@@ -46,4 +52,8 @@ __all__ = [
     "Tenant",
     "TenantMember",
     "UploadFile",
+    "Workflow",
+    "WorkflowConversationState",
+    "WorkflowNodeExecution",
+    "WorkflowRun",
 ]
