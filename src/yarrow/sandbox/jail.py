@@ -23,7 +23,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from yarrow.errors import ConfigurationError
 from yarrow.sandbox import procio
@@ -49,12 +49,20 @@ BASE_ENVIRONMENT: dict[str, str] = {
 }
 
 
+#: The uid (and gid) a run has inside its jail when the service cannot give it one of its own.
+NOBODY = 65534
+
+
 @dataclass(frozen=True)
 class Slot:
-    """A worker slot: the uid its runs use and its cgroups (None when unavailable)."""
+    """A worker slot: the uid its runs use and its cgroups (None when unavailable).
+
+    ``uid`` None means the service is not root: runs keep the service's uid outside the jail
+    (``nobody`` inside).
+    """
 
     index: int
-    uid: int
+    uid: int | None
     cgroup: SlotCgroup | None = None
 
 
@@ -237,11 +245,12 @@ class BubblewrapJail:
             ]  # fmt: skip
             if slot.cgroup is not None:
                 slot.cgroup.reset_counters()
+            identity: dict[str, Any] = {}
+            if slot.uid is not None:
+                identity = {"user": slot.uid, "group": slot.uid, "extra_groups": []}
             proc = subprocess.Popen(
                 argv,
-                user=slot.uid,
-                group=slot.uid,
-                extra_groups=[],
+                **identity,
                 env={},
                 pass_fds=(seccomp_fd, info_w, block_r),
                 stdin=subprocess.PIPE,
@@ -297,8 +306,8 @@ class BubblewrapJail:
             "--die-with-parent",
             "--new-session",
             "--as-pid-1",
-            "--uid", str(slot.uid),
-            "--gid", str(slot.uid),
+            "--uid", str(NOBODY if slot.uid is None else slot.uid),
+            "--gid", str(NOBODY if slot.uid is None else slot.uid),
             "--hostname", "sandbox",
             "--clearenv",
         ]  # fmt: skip

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -143,3 +146,49 @@ def test_without_cgroups_rlimits_still_bound_runs(tmp_path: Path) -> None:
         )
         assert "can't start new thread" in threads["error"]
         assert_healthy(handle)
+
+
+def test_unprivileged_service_still_jails_runs(tmp_path: Path) -> None:
+    # The service itself as nobody (Debian's interpreter, this checkout and the venv's packages on
+    # PYTHONPATH, since the venv's interpreter lives under /root): runs keep nobody's uid, no
+    # cgroups, but every namespace, the seccomp filter and the rlimits still apply.
+    data_dir = Path(tempfile.mkdtemp(prefix="yarrow-sbx-unpriv-"))
+    os.chown(data_dir, 65534, 65534)
+    src = Path(__file__).resolve().parents[3] / "src"
+    site = next(Path(sys.prefix, "lib").glob("python3*/site-packages"))
+    env = sandbox_environ(data_dir, PYTHONPATH=f"{src}:{site}", HOME=str(data_dir))
+    command = [
+        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3",
+        "-c", "from yarrow.entrypoints.commands_sandbox import sandbox; sandbox()",
+    ]  # fmt: skip
+    log = tmp_path / "log"
+    try:
+        with open(log, "wb") as sink:
+            handle = start_sandbox_process(
+                api_key=API_KEY,
+                port=free_port(),
+                environ=env,
+                command=command,
+                stdout=sink.fileno(),
+                stderr=sink.fileno(),
+            )
+        try:
+            probe = run_code(
+                handle,
+                "python3",
+                "import os\n"
+                "print(os.getuid(), os.path.exists('/etc/passwd'), os.listdir('/proc')[:0])\n"
+                "try:\n    os.fork()\nexcept OSError as exc:\n    print('fork', exc.errno)\n",
+            )
+            assert probe == {"stdout": "65534 False []\nfork 1\n", "error": ""}
+            memory = run_code(handle, "python3", "x = bytearray(512 << 20)")
+            assert "MemoryError" in memory["error"]
+            node = run_code(handle, "nodejs", "console.log(process.getuid())")
+            assert node == {"stdout": "65534\n", "error": ""}
+            assert not _cgroup_dirs(handle.pid)
+            assert_healthy(handle)
+        finally:
+            handle.stop()
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    assert "not running as root" in log.read_text()
