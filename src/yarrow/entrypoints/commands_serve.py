@@ -14,6 +14,11 @@ import uvicorn
 
 from yarrow.api.app import create_app
 from yarrow.db.migrate import upgrade_to_head
+from yarrow.entrypoints.background import (
+    free_loopback_port,
+    start_background,
+    with_embedded_sandbox,
+)
 from yarrow.entrypoints.commands_admin import reports_errors
 from yarrow.entrypoints.logging_setup import configure_logging
 from yarrow.entrypoints.wiring import build_process
@@ -48,12 +53,17 @@ def _run(
     *,
     migrate: bool,
     banner: bool,
+    embedded: bool = False,
 ) -> None:
     started = time.monotonic()
     configure_logging(settings.core.log_level, settings.core.log_format)
+    run_sandbox = embedded and environ.get("YARROW_EMBEDDED_SANDBOX", "true").lower() != "false"
+    if run_sandbox:
+        settings = with_embedded_sandbox(settings, free_loopback_port())
     process = build_process(settings, environ)
     if migrate:
         upgrade_to_head(process.database)
+    background = start_background(process, environ, sandbox=run_sandbox) if embedded else None
     app = create_app(process.services)
     if banner:
         click.echo(f"Yarrow data directory: {settings.data_dir}")
@@ -73,6 +83,8 @@ def _run(
     try:
         GracefulServer(config).run()
     finally:
+        if background is not None:
+            background.stop()
         process.database.dispose()
 
 
@@ -94,6 +106,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None) -> None:
         port or settings.core.yarrow_port,
         migrate=True,
         banner=True,
+        embedded=True,
     )
 
 

@@ -8,12 +8,15 @@ users, the same end user of the same app (Dify's CVE-2026-41949/41950 were cross
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from yarrow.db.base import utcnow
 from yarrow.db.engine import Database
 from yarrow.db.models import UploadFile
 from yarrow.errors import (
@@ -231,6 +234,32 @@ class FileService:
     def preview_url(self, row: UploadFile) -> str:
         """A signed ``/files/{id}/file-preview`` URL valid for FILES_ACCESS_TIMEOUT."""
         return self.signer.file_preview_url(row.id)
+
+    def mark_used(self, file_id: str) -> None:
+        """Record that a chat or document references the file (so cleanup keeps it)."""
+        with self._db.transaction() as session:
+            row = session.get(UploadFile, file_id)
+            if row is not None and not row.used:
+                row.used = True
+
+    def sweep_unused(self) -> int:
+        """Delete uploads never referenced and older than the retention; returns the count.
+
+        Runs in a task-runner thread (no event loop there), as the maintenance schedule's
+        upload sweeper.
+        """
+        cutoff = utcnow() - timedelta(hours=self._limits.yarrow_unused_upload_retention_hours)
+        with self._db.session() as session:
+            rows = list(
+                session.scalars(
+                    select(UploadFile)
+                    .where(UploadFile.used.is_(False), UploadFile.created_at < cutoff)
+                    .limit(1000)
+                )
+            )
+        for row in rows:
+            asyncio.run(self.delete(row))
+        return len(rows)
 
     async def delete(self, row: UploadFile) -> None:
         """Remove the record, then the object."""

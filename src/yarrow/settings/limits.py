@@ -25,6 +25,9 @@ class LimitSettings(SettingsGroup):
     yarrow_api_key_rate_limit_per_minute: int = Field(
         default=0, ge=0, description="Requests per minute per API key; 0 = no limit."
     )
+    yarrow_unused_upload_retention_hours: int = Field(
+        default=168, ge=1, description="Uploads no chat or document uses are deleted after this."
+    )
     yarrow_max_query_chars: int = Field(
         default=100_000, ge=1, description="Longest accepted chat or completion query."
     )

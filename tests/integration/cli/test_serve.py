@@ -4,6 +4,7 @@ shuts down cleanly on SIGTERM. `yarrow api` refuses to run without a real secret
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,10 +36,10 @@ def test_serve_with_cli_alongside_then_sigterm(cli: Cli, served: Served) -> None
     token = login.json()["data"]["access_token"]
     apps = httpx.get(f"{url}/console/api/apps", headers={"Authorization": f"Bearer {token}"})
     assert [a["name"] for a in apps.json()["data"]] == ["Live"]
-    not_built = httpx.get(f"{url}/api/passport")
+    not_built = httpx.get(f"{url}/mcp/server/abc/mcp")
     assert not_built.status_code == 404 and not_built.json()["code"] == "not_found"
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=15) == 0
+    assert proc.wait(timeout=30) == 0
     assert f"Yarrow data directory: {cli.env['YARROW_DATA_DIR']}" in served.stdout
 
 
@@ -58,3 +59,46 @@ def test_api_process_refuses_without_secret(cli: Cli) -> None:
     cli.env.update({"DB_TYPE": "sqlite"})
     done = cli.run("api", "--port", str(free_port()), check=False)
     assert done.returncode == 1 and "SECRET_KEY is not set" in done.stderr
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Child processes of ``pid`` with their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, ValueError, IndexError):
+            continue
+    return {k: v.decode(errors="replace") for k, v in found.items()}
+
+
+def test_serve_supervises_the_sandbox_child(cli: Cli) -> None:
+    server = Served(cli, free_port())
+    try:
+        server.wait_ready()
+        deadline = time.monotonic() + 40
+        sandbox_pid = None
+        while sandbox_pid is None and time.monotonic() < deadline:
+            sandbox_pid = next(
+                (
+                    pid
+                    for pid, cmd in _children(server.proc.pid).items()
+                    if " sandbox " in f"{cmd} "
+                ),
+                None,
+            )
+            time.sleep(0.2)
+        assert sandbox_pid is not None, "serve did not start its sandbox child"
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=30) == 0
+        deadline = time.monotonic() + 15
+        while Path(f"/proc/{sandbox_pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(f"/proc/{sandbox_pid}").exists(), "the sandbox outlived serve"
+    finally:
+        server.stop()

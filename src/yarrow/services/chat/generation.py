@@ -296,6 +296,7 @@ class ChatService:
                 self.files.get(
                     file_id, tenant_id=app.tenant_id, end_user_id=end_user.id, app_id=app.id
                 )
+                self.files.mark_used(file_id)
             elif method == "remote_url":
                 if not str(item.get("url") or "").startswith(("http://", "https://")):
                     raise InvalidInput("A remote file needs an http(s) url.", params="files")
