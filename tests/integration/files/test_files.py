@@ -171,3 +171,34 @@ async def _objects(process: Process, tenant: str) -> list[str]:
     prefix = f"upload_files/{tenant}/"
     keys = process.services.files.storage.list_keys(prefix)
     return [key async for key in keys if not key.endswith("/")]
+
+
+def test_sweep_removes_only_old_unused_uploads(configured: User, process: Process) -> None:
+    from datetime import timedelta
+
+    from yarrow.db.base import utcnow
+
+    app = make_app(configured)
+    unused = upload(app, "old.txt", b"old").json()["id"]
+    used = upload(app, "kept.txt", b"kept").json()["id"]
+    fresh = upload(app, "new.txt", b"new").json()["id"]
+    app.post(
+        "/chat-messages",
+        {
+            "query": "q",
+            "inputs": {},
+            "user": "u",
+            "files": [
+                {"type": "document", "transfer_method": "local_file", "upload_file_id": used}
+            ],
+        },
+    )
+    with process.database.transaction() as session:
+        for file_id in (unused, used):
+            session.get(UploadFile, file_id).created_at = utcnow() - timedelta(days=30)
+    assert process.services.files.sweep_unused() == 1
+    with process.database.session() as session:
+        remaining = set(session.scalars(select(UploadFile.id)))
+    assert remaining == {used, fresh}
+    tenant = configured.get("/workspaces/current").json()["id"]
+    assert len(asyncio.run(_objects(process, tenant))) == 2
