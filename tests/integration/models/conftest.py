@@ -7,6 +7,7 @@ needs the real server shares it. The child is stopped at session end.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ def local_runtime(models_data_dir: Path) -> Iterator[ModelRuntime]:
     provider = runtime.provider("local")
     assert isinstance(provider, LocalProvider)
     provider.supervisor.stop()
+    shutil.rmtree(models_data_dir / "models", ignore_errors=True)  # the 253 MB GGUF
 
 
 @pytest.fixture(scope="session")

@@ -47,4 +47,3 @@ class TestOpenAICompatibleOnLlamaCpp(ChatConformance):
     @pytest.fixture
     def chat_model_name(self) -> str:
         return "gemma-3-270m"
-
