@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -10,6 +11,7 @@ import click
 from yarrow.errors import YarrowError
 from yarrow.sandbox.jail import RunLimits
 from yarrow.sandbox.service import SandboxConfig
+from yarrow.sandbox.supervisor import PARENT_PID_VARIABLE, watch_parent
 from yarrow.settings import Settings, load_settings
 from yarrow.settings.core import PUBLISHED_PLACEHOLDER_SECRETS
 
@@ -63,6 +65,9 @@ def sandbox(host: str | None, port: int | None) -> None:
     except YarrowError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
+    parent = os.environ.get(PARENT_PID_VARIABLE, "")
+    if parent.isdigit():
+        watch_parent(int(parent))
     if config.api_key in PUBLISHED_PLACEHOLDER_SECRETS:
         logger.warning("CODE_EXECUTION_API_KEY is Dify's published default; set a random key")
     uvicorn.run(

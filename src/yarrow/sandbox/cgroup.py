@@ -158,6 +158,39 @@ def create_slot_cgroups(name: str, count: int) -> list[SlotCgroup] | None:
     return slots
 
 
+def remove_stale(prefix: str) -> list[Path]:
+    """Remove the empty cgroups ``<own cgroup>/<prefix><pid>`` of services that no longer run.
+
+    A service killed with SIGKILL cannot remove its slot cgroups; the next one does. A live pid
+    (even a recycled one) is left alone, and so is a cgroup that still holds processes.
+    """
+    removed: list[Path] = []
+    for controller in ("memory", "pids", "cpuacct"):
+        parent = _own_cgroup(controller)
+        if parent is None or not parent.is_dir():
+            continue
+        for stale in parent.glob(f"{prefix}*"):
+            suffix = stale.name[len(prefix) :]
+            if not suffix.isdigit() or _alive(int(suffix)):
+                continue
+            with contextlib.suppress(OSError):
+                for slot in stale.glob("slot-*"):
+                    slot.rmdir()
+                stale.rmdir()
+                removed.append(stale)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def remove_slot_cgroups(slots: list[SlotCgroup]) -> None:
     """Kill leftovers and remove every slot cgroup and their parents."""
     parents: set[Path] = set()

@@ -9,7 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from yarrow.errors import ConfigurationError
-from yarrow.sandbox.cgroup import SlotCgroup, create_slot_cgroups, remove_slot_cgroups
+from yarrow.sandbox.cgroup import (
+    SlotCgroup,
+    create_slot_cgroups,
+    remove_slot_cgroups,
+    remove_stale,
+)
 from yarrow.sandbox.jail import BubblewrapJail, RunLimits, Slot
 from yarrow.sandbox.languages import (
     DEFAULT_PYTHON_PACKAGES,
@@ -24,6 +29,8 @@ from yarrow.sandbox.seccomp import compile_filter
 logger = logging.getLogger(__name__)
 
 PR_SET_CHILD_SUBREAPER = 36
+#: Slot cgroups live under ``<own cgroup>/yarrow-sandbox-<service pid>``.
+CGROUP_PREFIX = "yarrow-sandbox-"
 
 
 @dataclass(frozen=True)
@@ -93,9 +100,10 @@ class SandboxService:
             logger.warning("no nodejs at %s: the nodejs language is disabled", config.nodejs_path)
         self._cgroups: list[SlotCgroup] = []
         if config.use_cgroups and privileged:
-            self._cgroups = (
-                create_slot_cgroups(f"yarrow-sandbox-{os.getpid()}", config.max_workers) or []
-            )
+            for stale in remove_stale(CGROUP_PREFIX):
+                logger.info("removed the cgroup %s of a sandbox that is gone", stale)
+            name = f"{CGROUP_PREFIX}{os.getpid()}"
+            self._cgroups = create_slot_cgroups(name, config.max_workers) or []
             if not self._cgroups:
                 logger.warning(
                     "no cgroup v1 memory controller: memory is bounded by RLIMIT_AS only, which "

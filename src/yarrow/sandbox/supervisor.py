@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,10 @@ import httpx
 
 from yarrow.errors import ConfigurationError
 from yarrow.sandbox.errors import SandboxUnavailable
+
+#: Set by :func:`start_sandbox_process` in the child's environment: the child stops (gracefully,
+#: removing its cgroups) when this process is gone, so a killed ``yarrow serve`` leaves nothing.
+PARENT_PID_VARIABLE = "YARROW_SANDBOX_PARENT_PID"
 
 #: Runs the ``yarrow`` CLI of the current interpreter (works without the console script on PATH).
 _CLI = "from yarrow.entrypoints.cli import main; main()"
@@ -100,6 +105,7 @@ def start_sandbox_process(
         raise ConfigurationError("The sandbox needs a non-empty CODE_EXECUTION_API_KEY.")
     env = dict(os.environ if environ is None else environ)
     env["CODE_EXECUTION_API_KEY"] = api_key
+    env[PARENT_PID_VARIABLE] = str(os.getpid())
     argv = list(command) if command else [sys.executable, "-c", _CLI, "sandbox"]
     argv += ["--host", host, "--port", str(port)]
     process = subprocess.Popen(argv, env=env, stdout=stdout, stderr=stderr)
@@ -110,3 +116,16 @@ def start_sandbox_process(
         handle.stop()
         raise
     return handle
+
+
+def watch_parent(parent_pid: int, *, interval: float = 1.0) -> threading.Thread:
+    """In the sandbox process: SIGTERM ourselves once ``parent_pid`` is no longer our parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=watch, name="sandbox-parent-watch", daemon=True)
+    thread.start()
+    return thread
