@@ -18,6 +18,14 @@ from yarrow.db.models.conversations import (
     Message,
     MessageFeedback,
 )
+from yarrow.db.models.datasets import (
+    CachedEmbedding,
+    ChildChunk,
+    Dataset,
+    DatasetQuery,
+    Document,
+    DocumentSegment,
+)
 from yarrow.db.models.files import UploadFile
 from yarrow.db.models.model_providers import DefaultModel, ProviderCredential
 from yarrow.db.models.tasks import TASK_STATUSES, TaskRecord, TaskScheduleRun
@@ -36,8 +44,14 @@ __all__ = [
     "ApiToken",
     "App",
     "AppModelConfig",
+    "CachedEmbedding",
+    "ChildChunk",
     "Conversation",
+    "Dataset",
+    "DatasetQuery",
     "DefaultModel",
+    "Document",
+    "DocumentSegment",
     "EndUser",
     "Invitation",
     "LoginThrottle",
