@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from yarrow import __version__
-from yarrow.api import files
+from yarrow.api import files, webui
 from yarrow.api.console.router import console_router
 from yarrow.api.errors import install_error_handlers
 from yarrow.api.health import router as health_router
@@ -53,6 +53,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(files.console_router, prefix="/console/api")
     app.include_router(files.files_router, prefix="/files")
     app.include_router(web_router, prefix="/api")
+    webui.mount_webui(app, webui.default_dist_dir())  # last: API routes win
     limits = services.settings.limits
     app.add_middleware(
         CORSMiddleware,
