@@ -396,3 +396,37 @@ def test_concurrent_runs_cannot_read_each_others_scratch(sandbox: SandboxProcess
     assert "a sees ['secret-of-run-a']" in out_a
     assert "b sees [] False" in out_b
     assert "b procs ['1']" in out_b
+
+
+def test_node_sees_no_host_files_environment_or_network(sandbox: SandboxProcess) -> None:
+    code = (
+        "const fs = require('fs'), net = require('net');\n"
+        "console.log('env', JSON.stringify(Object.keys(process.env).sort()));\n"
+        "for (const p of ['/etc/passwd', '/root', '/work', '/proc/1/environ']) {\n"
+        "  try { console.log(p, JSON.stringify(fs.readFileSync(p, 'utf8'))); }"
+        " catch (e) { console.log(p, e.code); }\n}\n"
+        "const s = net.connect({host: '169.254.169.254', port: 80});\n"
+        "s.on('error', (e) => console.log('net', e.code));\n"
+        "s.on('connect', () => console.log('CONNECTED'));\n"
+    )
+    data = run_code(sandbox, "nodejs", code, enable_network=True)
+    out = data["stdout"]
+    assert 'env ["HOME","LANG","PATH","PWD","TMPDIR"]' in out
+    assert "/etc/passwd ENOENT" in out and "/root ENOENT" in out and "/work ENOENT" in out
+    # The run is pid 1 of its namespace: /proc/1 is itself, with only the jail's variables.
+    assert (
+        '/proc/1/environ "LANG=C.UTF-8\\u0000HOME=/tmp\\u0000TMPDIR=/tmp\\u0000PATH=/usr/bin' in out
+    )
+    assert "CONNECTED" not in out and "net E" in out
+    _no_secret(data)
+
+
+def test_node_100_mb_of_output_is_cut(sandbox: SandboxProcess) -> None:
+    data = run_code(
+        sandbox,
+        "nodejs",
+        "const s = 'x'.repeat(1 << 20);\nfor (let i = 0; i < 100; i++) process.stdout.write(s);",
+    )
+    assert len(data["stdout"]) <= 1 << 20
+    assert "output limit exceeded" in data["error"]
+    assert_healthy(sandbox)
