@@ -21,6 +21,7 @@ from yarrow.services.files import FileService
 from yarrow.services.model_providers import ModelProviderService
 from yarrow.services.passports import PassportService
 from yarrow.services.security import PasswordHasherService, TokenSigner
+from yarrow.services.workflows.service import WorkflowService, build_workflow_service
 from yarrow.services.workspaces import WorkspaceService
 from yarrow.settings import Settings
 from yarrow.storage import FileUrlSigner, ObjectStorage, build_storage
@@ -45,6 +46,7 @@ class Services:
     files: FileService
     passports: PassportService
     cache: CacheBackends
+    workflows: WorkflowService
 
 
 def build_services(
@@ -88,6 +90,7 @@ def build_services(
         settings.limits.yarrow_max_query_chars,
         files,
     )
+    workflows = _workflows(settings, database, store, providers, tasks)
     return Services(
         settings=settings,
         database=database,
@@ -102,8 +105,47 @@ def build_services(
         model_providers=providers,
         chat_store=store,
         chat=chat,
-        dsl=AppDslService(apps, store, runtime),
+        dsl=AppDslService(apps, store, runtime, workflows.definitions),
         files=files,
         passports=PassportService(database, store, secret),
         cache=cache,
+        workflows=workflows,
+    )
+
+
+def _workflows(
+    settings: Settings,
+    database: Database,
+    store: ChatStore,
+    providers: ModelProviderService,
+    tasks: TaskRegistry,
+) -> WorkflowService:
+    """The workflow service with the sandbox, the SSRF-safe client and the run limits."""
+    from yarrow.sandbox.client import SandboxClient
+    from yarrow.services.workflows.collaborators import insecure_context
+    from yarrow.workflow import EngineLimits
+
+    sandbox, limits = settings.sandbox, settings.limits
+    return build_workflow_service(
+        database,
+        store,
+        providers,
+        tasks,
+        EngineLimits(
+            max_steps=limits.workflow_max_execution_steps,
+            max_execution_time=limits.workflow_max_execution_time,
+            max_call_depth=limits.workflow_call_max_depth,
+            max_variable_size=limits.max_variable_size,
+            max_parallel_nodes=10,
+        ),
+        code=lambda: SandboxClient(
+            sandbox.code_execution_endpoint,
+            sandbox.code_execution_api_key.get_secret_value(),
+            connect_timeout=sandbox.code_execution_connect_timeout,
+            read_timeout=sandbox.code_execution_read_timeout,
+            write_timeout=sandbox.code_execution_write_timeout,
+        ),
+        http=lambda verify: build_ssrf_client(
+            settings.ssrf, ssl_context=None if verify else insecure_context()
+        ),
     )

@@ -56,11 +56,12 @@ def test_imported_app_with_missing_provider_says_so(owner: User) -> None:
     assert_dify_error(response, 400, "provider_not_initialize")
 
 
-def test_workflow_documents_are_refused_clearly(owner: User) -> None:
+def test_workflow_documents_import_as_workflow_apps(owner: User) -> None:
+    # workflow modes import since issue 9 (tests/integration/workflows covers them in depth)
     response = owner.post("/apps/imports", {"yaml_content": WORKFLOWS[0].read_text()})
-    body = assert_dify_error(response, 400, "invalid_dsl")
-    assert "cannot be imported yet" in body["message"]
-    assert owner.get("/apps").json()["total"] == 0
+    assert response.status_code == 200, response.text
+    assert response.json()["app_mode"] in ("workflow", "advanced-chat")
+    assert owner.get("/apps").json()["total"] == 1
 
 
 BOMB = (

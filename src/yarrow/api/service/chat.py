@@ -59,7 +59,14 @@ async def _generate(
         auto_generate_name=getattr(body, "auto_generate_name", True),
         files=tuple(body.files or ()),
     )
-    generation = await services.chat.prepare(_app(grant), request)
+    app = _app(grant)
+    if kind == "chat" and app.mode == "advanced-chat":  # chatflows run their workflow
+        chatflow = services.workflows.chatflow
+        turn = await chatflow.prepare(app, request)
+        if body.response_mode == "streaming":
+            return sse_response(chatflow.events(turn))
+        return await chatflow.blocking(turn)
+    generation = await services.chat.prepare(app, request)
     if body.response_mode == "streaming":
         return sse_response(services.chat.events(generation))
     return await services.chat.blocking(generation)

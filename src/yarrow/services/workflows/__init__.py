@@ -1,0 +1,1 @@
+"""Workflow and chatflow apps: drafts, published versions, runs and their history."""
