@@ -73,9 +73,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    data_dir = tempfile.TemporaryDirectory(prefix="yarrow-bench-sandbox-")
     env = dict(os.environ)
     env.update(
-        YARROW_DATA_DIR=tempfile.mkdtemp(prefix="yarrow-bench-"),
+        YARROW_DATA_DIR=data_dir.name,
         YARROW_SANDBOX_MAX_WORKERS=str(args.workers),
         YARROW_SANDBOX_MAX_REQUESTS=str(args.workers * 8),
         YARROW_SANDBOX_UID_BASE="63000",
@@ -133,6 +134,7 @@ def main() -> None:
     finally:
         client.close()
         handle.stop()
+        data_dir.cleanup()
 
 
 if __name__ == "__main__":
