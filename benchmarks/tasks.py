@@ -35,6 +35,7 @@ from yarrow.tasks import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # so that the worker and this process import benchmarks.tasks
 
 
 def noop(**_: object) -> None:
@@ -104,6 +105,7 @@ def celery_round_trip(workdir: Path, n: int) -> float:
             str(workdir),
         ],
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     env = {
         **os.environ,
@@ -116,17 +118,18 @@ def celery_round_trip(workdir: Path, n: int) -> float:
     }
     settings = load_settings(embedded=False, environ=env)
     database = create_database(settings.database_url)
-    upgrade_to_head(database)
-    system = build_task_system(settings.celery, database, in_process=False)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "yarrow.entrypoints.cli", "worker", "-c", "2", "-Q", "dataset"],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker: subprocess.Popen[bytes] | None = None
     try:
+        upgrade_to_head(database)
+        system = build_task_system(settings.celery, database, in_process=False)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "yarrow.entrypoints.cli", "worker", "-c", "2", "-Q", "dataset"],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         warm = system.queue.enqueue("bench.noop")
         while system.queue.get(warm).status != "succeeded":
             time.sleep(0.05)
@@ -137,8 +140,9 @@ def celery_round_trip(workdir: Path, n: int) -> float:
             time.sleep(0.05)
         return time.perf_counter() - started
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(30)
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(30)
         redis.kill()
         redis.wait(10)
         database.dispose()

@@ -158,6 +158,7 @@ class InProcessRunner:
         for claim in claims:
             spec = self.registry.get(claim.name)
             future = self._pool.submit(functools.partial(run_attempt, spec, claim, self.store))
+            future.add_done_callback(lambda _: self.queue._wake.set())  # a slot is free
             self._running[claim.id] = _Running(claim, future)
         self._heartbeat()
         return len(claims)
