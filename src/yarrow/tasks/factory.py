@@ -33,6 +33,16 @@ class TaskSystem:
     runner: InProcessRunner | None = None
     celery: CeleryRunner | None = None
 
+    def start(self) -> None:
+        """Start the in-process runner, if any (Celery work runs in ``yarrow worker``)."""
+        if self.runner is not None:
+            self.runner.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the in-process runner: finish or hand back running attempts within ``timeout``."""
+        if self.runner is not None:
+            self.runner.stop(timeout)
+
 
 def build_task_system(
     settings: CelerySettings,

@@ -230,3 +230,28 @@ def test_a_broken_periodic_job_does_not_stop_others(
     runner = InProcessRunner(queue, schedule=schedule)
     assert runner.fire_due_jobs() == ["fine"]
     assert runner.fire_due_jobs() == []
+
+
+def test_task_system_start_and_stop_drive_the_runner(store: TaskStore) -> None:
+    from yarrow.settings.redis import CelerySettings
+    from yarrow.tasks import build_task_system
+
+    done: list[int] = []
+
+    def register(registry: TaskRegistry, schedule: Schedule) -> None:
+        registry.register("t.done", lambda: done.append(1))
+
+    system = build_task_system(
+        CelerySettings(),
+        store.database,
+        in_process=True,
+        registrations=(register,),
+        poll_interval=0.05,
+    )
+    system.start()
+    try:
+        task_id = system.queue.enqueue("t.done")
+        wait_for(lambda: system.queue.get(task_id).status == "succeeded")
+    finally:
+        system.stop(timeout=1)
+    assert done == [1]
