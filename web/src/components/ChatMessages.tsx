@@ -13,7 +13,9 @@ export interface ChatMessage {
 
 export function ChatMessages({ opening, messages }: { opening: string; messages: ChatMessage[] }) {
   const end = useRef<HTMLDivElement>(null);
-  useEffect(() => end.current?.scrollIntoView?.({ block: "nearest" }), [messages]);
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: "nearest" });
+  }, [messages]);
   return (
     <div className="messages" role="log" aria-live="polite" aria-label="Conversation">
       {opening && <div className="message assistant opening">{opening}</div>}

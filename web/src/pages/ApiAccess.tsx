@@ -13,7 +13,9 @@ export function ApiAccess({ app }: { app: Json }) {
       setKeys(found.data as Json[]);
     }, [app.id]),
   );
-  useEffect(() => void load(), [load]);
+  useEffect(() => {
+    void load();
+  }, [load]);
   const [create, creating, createError] = useAction(async () => {
     const key = must(await api.POST("/console/api/apps/{app_id}/api-keys", { params: { path } })) as Json;
     setFresh(key.token as string);

@@ -16,7 +16,9 @@ export function MembersPage() {
       setMembers(found.accounts as Json[]);
     }, []),
   );
-  useEffect(() => void load(), [load]);
+  useEffect(() => {
+    void load();
+  }, [load]);
   const [invite, inviting, inviteError] = useAction(async () => {
     const list = emails.split(/[\s,;]+/).filter(Boolean);
     const done = must(

@@ -11,7 +11,9 @@ export function ProvidersPage() {
       setProviders(found.data as Json[]);
     }, []),
   );
-  useEffect(() => void load(), [load]);
+  useEffect(() => {
+    void load();
+  }, [load]);
   return (
     <section aria-labelledby="providers-title">
       <h1 id="providers-title">Model providers</h1>
