@@ -21,10 +21,12 @@ from yarrow.db.base import new_id, utcnow
 from yarrow.db.engine import Database
 from yarrow.db.models.tasks import TaskRecord, TaskScheduleRun
 from yarrow.errors import NotFound
+from yarrow.tasks.errors import InvalidTaskArguments
 from yarrow.tasks.registry import TaskSpec
 
 _FINISHED = ("succeeded", "failed")
 _ERROR_MAX = 4000
+_KEY_MAX = 255
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class TaskStore:
         task_id: str | None = None,
     ) -> tuple[TaskInfo, bool]:
         """Record a new pending task; with a known ``idempotency_key``, the earlier one instead."""
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= _KEY_MAX:
+            raise InvalidTaskArguments(f"idempotency_key must be 1 to {_KEY_MAX} characters.")
         if idempotency_key is not None:
             existing = self._by_key(idempotency_key)
             if existing is not None:

@@ -74,6 +74,13 @@ def test_idempotency_key_returns_first_task(queue: InProcessTaskQueue) -> None:
     assert queue.get(first).args == {"n": 1}
 
 
+@pytest.mark.parametrize("key", ["", "k" * 256])
+def test_idempotency_key_length_is_checked(queue: InProcessTaskQueue, key: str) -> None:
+    with pytest.raises(InvalidTaskArguments, match="idempotency_key"):
+        queue.enqueue("t.noop", idempotency_key=key)
+    assert queue.store.records() == []
+
+
 def test_only_the_token_owner_finishes(queue: InProcessTaskQueue, store: TaskStore) -> None:
     task_id = queue.enqueue("t.noop")
     [claim] = store.claim("w1", 5)
