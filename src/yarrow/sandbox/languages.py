@@ -19,9 +19,6 @@ from pathlib import Path
 
 from yarrow.errors import ConfigurationError
 
-#: File names the run's preload and code carry in tracebacks (they are not files in the jail).
-PROGRAM_DIR = "/sandbox"
-
 #: Python packages exposed by default: what Dify's sandbox ships for code and template nodes.
 DEFAULT_PYTHON_PACKAGES: tuple[str, ...] = (
     "jinja2", "markupsafe", "requests", "urllib3", "idna", "certifi", "charset_normalizer",

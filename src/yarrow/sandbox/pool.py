@@ -110,11 +110,6 @@ class RunPool:
         """Runtime per language name."""
         return self._runtimes
 
-    @property
-    def network_available(self) -> bool:
-        """Whether runs that ask for network get it (through the gate)."""
-        return self._network is not None
-
     async def run(
         self, language: str, code: str, *, preload: str = "", enable_network: bool = False
     ) -> RunOutcome:
