@@ -69,7 +69,9 @@ def start_background(
         process.database,
         in_process=True,
         upload_sweeper=process.services.files.sweep_unused,
+        registrations=(process.services.knowledge.register_tasks,),
     )
+    process.services.knowledge.attach_queue(tasks.queue)
     assert tasks.runner is not None
     tasks.runner.start()
     background = Background(tasks)

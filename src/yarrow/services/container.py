@@ -18,6 +18,7 @@ from yarrow.services.chat.store import ChatStore
 from yarrow.services.chat.tools import ToolCatalog
 from yarrow.services.crypto import CredentialCipher
 from yarrow.services.files import FileService
+from yarrow.services.knowledge import KnowledgeService, VectorIndex, settings_factory
 from yarrow.services.model_providers import ModelProviderService
 from yarrow.services.passports import PassportService
 from yarrow.services.security import PasswordHasherService, TokenSigner
@@ -47,6 +48,7 @@ class Services:
     passports: PassportService
     cache: CacheBackends
     workflows: WorkflowService
+    knowledge: KnowledgeService
 
 
 def build_services(
@@ -110,6 +112,15 @@ def build_services(
         passports=PassportService(database, store, secret),
         cache=cache,
         workflows=workflows,
+        knowledge=KnowledgeService(
+            database,
+            storage,
+            providers,
+            VectorIndex(
+                settings_factory(settings.vector_store, settings.data_dir),
+                settings.vector_store.vector_index_name_prefix,
+            ),
+        ),
     )
 
 
