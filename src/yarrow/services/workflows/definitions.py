@@ -23,6 +23,7 @@ from yarrow.services.workflows.store import WorkflowStore
 from yarrow.workflow import AppDsl, Graph, parse_dsl
 from yarrow.workflow.dsl import CURRENT_DSL_VERSION, WORKFLOW_MODES
 from yarrow.workflow.errors import DslError
+from yarrow.workflow.nodes import builtin_node_types
 
 SECRET_MASK = "[__HIDDEN__]"
 _CACHE_SIZE = 256
@@ -149,7 +150,11 @@ class WorkflowDefinitions:
     ) -> Workflow:
         """Publish the draft as a new immutable version; an invalid graph is refused (400)."""
         draft = self.draft(app)
-        compile_content(app.mode, app.name, json.loads(draft.graph))
+        graph = compile_content(app.mode, app.name, json.loads(draft.graph)).graph
+        if graph.errors and not graph.unsupported_types(builtin_node_types()):
+            raise InvalidInput(
+                "Invalid workflow: " + "; ".join(graph.errors), code="invalid_workflow"
+            )
         return self.store.publish(app.id, account_id=account_id, name=name, comment=comment)
 
     def restore(self, app: App, workflow_id: str, *, account_id: str | None) -> Workflow:
