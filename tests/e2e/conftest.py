@@ -160,3 +160,24 @@ def sign_in(page: Page, url: str) -> None:
     page.get_by_label("Password").fill(OWNER["password"])
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Apps").wait_for()
+
+
+def console(served: Served) -> httpx.Client:
+    """An HTTP client signed in as the owner (bearer token, so no CSRF header is needed)."""
+    login = httpx.post(f"{served.url}/console/api/login", json=OWNER, timeout=30)
+    token = login.json()["data"]["access_token"]
+    return httpx.Client(
+        base_url=f"{served.url}/console/api",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+
+
+def chat_app(served: Served, name: str, **config: object) -> str:
+    """A chat app on the fake upstream's model; returns its id."""
+    http = console(served)
+    with http:
+        app_id = str(http.post("/apps", json={"name": name, "mode": "chat"}).json()["id"])
+        body = {"model": {"provider": "openai_api_compatible", "name": "echo-1"}, **config}
+        assert http.post(f"/apps/{app_id}/model-config", json=body).status_code == 200
+    return app_id

@@ -37,7 +37,8 @@ def test_first_steps(page: Page, shots: Shots, fresh_server: Served, upstream: s
 
     # 3. add the model provider: a bad key is refused with the reason, the right one is saved
     page.get_by_role("link", name="Model providers").click()
-    card = page.get_by_role("article").filter(has=page.get_by_role("heading", name="OpenAI-API-compatible"))
+    heading = page.get_by_role("heading", name="OpenAI-API-compatible")
+    card = page.get_by_role("article").filter(has=heading)
     card.get_by_role("button", name="Set up").click()
     form = card.get_by_role("form", name="OpenAI-API-compatible credentials")
     form.get_by_label("API endpoint URL").fill(upstream)
@@ -117,5 +118,6 @@ def test_first_steps(page: Page, shots: Shots, fresh_server: Served, upstream: s
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.get_by_role("list", name="Apps").get_by_text("Support bot")).to_be_visible()
     shots("dark-theme")
     assert page.errors == []  # type: ignore[attr-defined]
