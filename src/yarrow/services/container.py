@@ -19,6 +19,7 @@ from yarrow.services.chat.tools import ToolCatalog
 from yarrow.services.crypto import CredentialCipher
 from yarrow.services.files import FileService
 from yarrow.services.knowledge import KnowledgeService, VectorIndex, settings_factory
+from yarrow.services.knowledge.app_context import AppKnowledge
 from yarrow.services.model_providers import ModelProviderService
 from yarrow.services.passports import PassportService
 from yarrow.services.security import PasswordHasherService, TokenSigner
@@ -84,6 +85,15 @@ def build_services(
     files_url = core.files_url or core.console_api_url or ""
     url_signer = FileUrlSigner(secret, files_url, access_timeout=core.files_access_timeout)
     files = FileService(database, storage, url_signer, settings.limits)
+    knowledge = KnowledgeService(
+        database,
+        storage,
+        providers,
+        VectorIndex(
+            settings_factory(settings.vector_store, settings.data_dir),
+            settings.vector_store.vector_index_name_prefix,
+        ),
+    )
     chat = ChatService(
         store,
         providers,
@@ -91,6 +101,7 @@ def build_services(
         ToolCatalog(lambda: build_ssrf_client(settings.ssrf)),
         settings.limits.yarrow_max_query_chars,
         files,
+        AppKnowledge(knowledge),
     )
     workflows = _workflows(settings, database, store, providers, tasks)
     return Services(
@@ -112,15 +123,7 @@ def build_services(
         passports=PassportService(database, store, secret),
         cache=cache,
         workflows=workflows,
-        knowledge=KnowledgeService(
-            database,
-            storage,
-            providers,
-            VectorIndex(
-                settings_factory(settings.vector_store, settings.data_dir),
-                settings.vector_store.vector_index_name_prefix,
-            ),
-        ),
+        knowledge=knowledge,
     )
 
 

@@ -34,6 +34,7 @@ from yarrow.services.chat.running import RunningTask, TaskRegistry
 from yarrow.services.chat.store import ChatStore
 from yarrow.services.chat.tools import AgentTool, ToolCatalog
 from yarrow.services.files import FileService
+from yarrow.services.knowledge.app_context import AppContext, AppKnowledge
 from yarrow.services.model_providers import ModelProviderService
 
 Kind = Literal["chat", "completion"]
@@ -78,6 +79,7 @@ class Generation:
     answer: list[str] = field(default_factory=list)
     usage: Usage | None = None
     started: float = field(default_factory=time.monotonic)
+    context: AppContext = field(default_factory=AppContext)
 
     def envelope(self) -> dict[str, Any]:
         """Fields every event of this generation carries."""
@@ -148,6 +150,7 @@ class ChatService:
         catalog: ToolCatalog,
         max_query_chars: int = 100_000,
         files: FileService | None = None,
+        knowledge: AppKnowledge | None = None,
     ) -> None:
         self.store = store
         self.providers = providers
@@ -155,6 +158,7 @@ class ChatService:
         self.catalog = catalog
         self._max_query = max_query_chars
         self.files = files
+        self.knowledge = knowledge
 
     async def prepare(self, app: App, request: GenerateRequest) -> Generation:
         """Check the request and record the message; raises a YarrowError before any output."""
@@ -175,6 +179,12 @@ class ChatService:
         if preset is None:
             provider, model_name, model = await self._model(app, loaded)
         prompt = self._prompt(config, request, inputs, loaded.history)
+        context = AppContext()
+        if preset is None and self.knowledge is not None and config.dataset_configs:
+            context = await self.knowledge.context(
+                app.tenant_id, config.dataset_configs, request.query, end_user.id
+            )
+            prompt = context.apply(prompt)
         options = _options(config)
         task = self.tasks.start(str(uuid.uuid4()), app.id, app.name, end_user.id)
         try:
@@ -197,6 +207,7 @@ class ChatService:
         generation = Generation(
             app, end_user, config, conversation, message, task, model, prompt, options, preset
         )
+        generation.context = context
         if app.mode == "agent-chat":
             generation.tools = self.catalog.toolbox(config.agent_mode)
             generation.max_iterations = max_iterations(config.agent_mode)
@@ -216,7 +227,13 @@ class ChatService:
             yield {
                 "event": "message_end",
                 **gen.envelope(),
-                "metadata": {"usage": usage_json(gen.usage, latency), "retriever_resources": []},
+                "metadata": {
+                    "usage": usage_json(gen.usage, latency),
+                    "retriever_resources": gen.context.resources()
+                    if gen.config.retriever_resource.enabled
+                    else [],
+                    **({"knowledge_notes": gen.context.notes} if gen.context.notes else {}),
+                },
             }
         except (ModelError, YarrowError) as exc:
             await asyncio.to_thread(
