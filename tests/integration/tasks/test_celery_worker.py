@@ -93,10 +93,14 @@ def test_sigkilled_worker_task_is_redelivered_and_completes_once(
     assert queue.get(task_id).attempts == 2
 
 
-def test_worker_check_exit_status(deployment: Deployment) -> None:
+def test_queue_check_reaches_the_broker(deployment: Deployment) -> None:
+    deployment.system.queue.check()  # raises BrokerUnavailable otherwise
+
+
+def test_worker_check_exit_status(redis_deployment: Deployment) -> None:
     ok = subprocess.run(
         [*YARROW, "worker", "--check"],
-        env=deployment.env,
+        env=redis_deployment.env,
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -104,7 +108,7 @@ def test_worker_check_exit_status(deployment: Deployment) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     assert "broker ok" in ok.stdout
-    dead = {**deployment.env, "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    dead = {**redis_deployment.env, "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"}
     down = subprocess.run(
         [*YARROW, "worker", "--check"],
         env=dead,
