@@ -76,6 +76,11 @@ class CelerySettings(SettingsGroup):
     yarrow_task_recovery_interval: int = Field(
         default=60, ge=1, description="Seconds between runs of the stuck-task recovery job."
     )
+    yarrow_task_publish_retry_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long enqueue retries publishing to an unreachable broker before failing.",
+    )
     yarrow_task_lease_seconds: int = Field(
         default=30,
         ge=2,

@@ -8,6 +8,7 @@ finished task a no-op. Services never see Celery: they hold a :class:`CeleryTask
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import threading
@@ -94,10 +95,10 @@ class CeleryRunner:
             worker_cancel_long_running_tasks_on_connection_loss=False,
             task_publish_retry=True,
             task_publish_retry_policy={
-                "max_retries": 30,
+                "max_retries": math.ceil(settings.yarrow_task_publish_retry_seconds / 0.5),
                 "interval_start": 0,
                 "interval_step": 0.5,
-                "interval_max": 1,
+                "interval_max": 0.5,
             },
             task_routes={spec.name: {"queue": spec.queue} for spec in registry},
             beat_schedule=_beat_schedule(schedule or Schedule(), registry),

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.integration.tasks.conftest import ROOT, YARROW, Deployment, free_port, wait_for
+from tests.integration.tasks.conftest import (
+    ROOT,
+    YARROW,
+    Deployment,
+    RedisServer,
+    deployment_env,
+    free_port,
+    wait_for,
+)
+from yarrow.tasks import BrokerUnavailable
 
 
 def status(deployment: Deployment, task_id: str) -> str:
@@ -132,3 +142,34 @@ def test_worker_refuses_missing_broker_url(redis_deployment: Deployment) -> None
         timeout=60,
     )
     assert done.returncode == 1 and "CELERY_BROKER_URL is not set" in done.stderr
+
+
+def test_enqueue_with_the_broker_down_is_recorded_and_republished(
+    redis_server: RedisServer, pg_env: dict[str, str], tmp_path: Path
+) -> None:
+    dead_url = f"redis://127.0.0.1:{free_port()}/0"
+    env = {**deployment_env(dead_url, pg_env, tmp_path), "YARROW_TASK_PUBLISH_RETRY_SECONDS": "1"}
+    down = Deployment(env, tmp_path)
+    live_url = f"redis://127.0.0.1:{redis_server.port}/13"
+    subprocess.run(["redis-cli", "-p", str(redis_server.port), "-n", "13", "flushdb"], check=True)
+    live = Deployment(deployment_env(live_url, pg_env, tmp_path), tmp_path)
+    try:
+        started = time.monotonic()
+        with pytest.raises(BrokerUnavailable, match="recovery job publishes it"):
+            down.system.queue.enqueue("sample.write", {"path": "x", "text": "y"})
+        assert time.monotonic() - started < 10
+        [record] = [r for r in down.system.store.records(status="pending") if r.args["path"] == "x"]
+        # the broker is back (here: the live one); the recovery job publishes the stale record
+        again = live.system.store.recover(lease_seconds=3, stale_pending_seconds=0)
+        assert record.id in {r.id for r in again}
+        live.system.queue.republish([r for r in again if r.id == record.id])
+        queued = subprocess.run(
+            ["redis-cli", "-p", str(redis_server.port), "-n", "13", "llen", "dataset"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert int(queued.stdout) >= 1
+    finally:
+        down.close()
+        live.close()
