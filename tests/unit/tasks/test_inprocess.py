@@ -255,3 +255,28 @@ def test_task_system_start_and_stop_drive_the_runner(store: TaskStore) -> None:
     finally:
         system.stop(timeout=1)
     assert done == [1]
+
+
+def test_dispatcher_survives_a_database_error(
+    registry: TaskRegistry,
+    queue: InProcessTaskQueue,
+    runners: list[InProcessRunner],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    registry.register("t.ok", lambda: None)
+    real_claim = queue.store.claim
+    failures = [2]
+
+    def flaky_claim(worker: str, limit: int, **kwargs: object) -> list[object]:
+        if failures[0] > 0:
+            failures[0] -= 1
+            raise OperationalError("SELECT", {}, Exception("database is locked"))
+        return real_claim(worker, limit)  # type: ignore[return-value]
+
+    monkeypatch.setattr(queue.store, "claim", flaky_claim)
+    start(queue, runners)
+    task_id = queue.enqueue("t.ok")
+    wait_for(lambda: queue.get(task_id).status == "succeeded")
+    assert failures == [0]
