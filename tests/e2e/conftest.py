@@ -14,7 +14,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from tests.live import Cli, Served, free_port
 from yarrow.testing.fake_openai import serve_in_thread
@@ -23,6 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "web"
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
 CHROMIUM = "/usr/bin/chromium"
+expect.set_options(timeout=15_000)
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -65,13 +74,13 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Serv
         served.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fresh_server(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A server that has never been set up (first run)."""
     yield from _serve(tmp_path_factory, "fresh")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ready_server(
     web_dist: Path, upstream: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
