@@ -8,13 +8,17 @@ is never cached, so a new build shows up on the next load.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
+import mimetypes
 import sys
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
+from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 API_PREFIXES = (
@@ -32,6 +36,7 @@ API_PREFIXES = (
 )
 _IMMUTABLE = "public, max-age=31536000, immutable"
 _NO_CACHE = "no-cache"
+_COMPRESSIBLE = frozenset({".js", ".css", ".svg", ".json", ".txt", ".map"})
 
 
 def default_dist_dir() -> Path:
@@ -55,6 +60,25 @@ def _inside(dist: Path, path: str) -> Path | None:
     return candidate
 
 
+@functools.lru_cache(maxsize=256)
+def _gzip(path: Path, mtime_ns: int) -> bytes:
+    del mtime_ns  # part of the cache key: a rebuilt file is compressed again
+    return gzip.compress(path.read_bytes(), compresslevel=9, mtime=0)
+
+
+def _compressed(path: Path, scope: Scope, cache: str) -> Response | None:
+    """A gzip response for compressible files when the client accepts gzip (else None)."""
+    if path.suffix not in _COMPRESSIBLE:
+        return None
+    accept = Headers(scope=scope).get("accept-encoding", "")
+    if "gzip" not in accept.lower():
+        return None
+    body = _gzip(path, path.stat().st_mtime_ns)
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    headers = {"Cache-Control": cache, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(body, media_type=media_type, headers=headers)
+
+
 def mount_webui(app: FastAPI, dist_dir: Path | None) -> bool:
     """Serve the build in ``dist_dir`` at ``/``; returns False (serving nothing) without one.
 
@@ -74,7 +98,10 @@ def mount_webui(app: FastAPI, dist_dir: Path | None) -> bool:
             found = _inside(dist, relative)
             if found is not None and found != index:
                 cache = _IMMUTABLE if relative.startswith("assets/") else _NO_CACHE
-                await FileResponse(found, headers={"Cache-Control": cache})(scope, receive, send)
+                response = _compressed(found, scope, cache) or FileResponse(
+                    found, headers={"Cache-Control": cache}
+                )
+                await response(scope, receive, send)
                 return
             if not relative.startswith("assets/"):  # a stale hashed asset stays a 404
                 await FileResponse(index, headers={"Cache-Control": _NO_CACHE})(

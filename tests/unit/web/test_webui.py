@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,26 @@ def test_console_schema_covers_the_console_routes() -> None:
     assert "/console/api/apps" in paths and "/console/api/login" in paths
     assert "/console/api/files/upload" in paths
     assert all(p.startswith("/console/api/") for p in paths)
+
+
+def test_assets_are_gzipped_for_clients_that_accept_it(dist: Path) -> None:
+    big = "const answer = 42;\n" * 2000
+    (dist / "assets" / "app-big.js").write_text(big)
+    client = TestClient(_app(dist))
+    zipped = client.get("/assets/app-big.js", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    assert zipped.headers["content-type"].startswith("text/javascript")
+    assert zipped.text == big  # httpx decodes it
+    assert zipped.num_bytes_downloaded < len(big) // 10
+    plain = client.get("/assets/app-big.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == big
+
+
+def test_a_rebuilt_asset_is_compressed_again(dist: Path) -> None:
+    client = TestClient(_app(dist))
+    target = dist / "assets" / "index-abc123.js"
+    assert client.get("/assets/index-abc123.js").text == "console.log(1)"
+    target.write_text("console.log(2)")
+    os.utime(target, ns=(1, target.stat().st_mtime_ns + 1_000_000_000))
+    assert client.get("/assets/index-abc123.js").text == "console.log(2)"
