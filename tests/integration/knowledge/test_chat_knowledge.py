@@ -95,10 +95,9 @@ def test_citations_off_when_retriever_resource_disabled(
 @pytest.fixture
 def store_down(process: Process) -> Iterator[InMemoryVectorStore]:
     vectors = process.services.knowledge.vectors
-    original = vectors.store
     down = InMemoryVectorStore()
     down.available = False
-    vectors.replace(down)
+    original = vectors.replace(down)
     yield down
     vectors.replace(original)
 

@@ -46,10 +46,11 @@ class VectorIndex:
                 self._store = self._factory()
             return self._store
 
-    def replace(self, store: VectorStore) -> None:
-        """Use ``store`` from now on (tests, migrations between backends)."""
+    def replace(self, store: VectorStore | None) -> VectorStore | None:
+        """Use ``store`` from now on (``None``: build on next use); returns the previous one."""
         with self._lock:
-            self._store = store
+            previous, self._store = self._store, store
+            return previous
 
     def collection(self, dataset_id: str) -> str:
         """The collection of ``dataset_id``."""
