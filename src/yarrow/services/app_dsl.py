@@ -92,11 +92,6 @@ class AppDslService:
                 f"up to {CURRENT_DSL_VERSION}).",
                 code="invalid_dsl",
             )
-        if dsl.kind == "rag_pipeline" or dsl.mode not in EASY_MODES + WORKFLOW_APP_MODES:
-            raise InvalidInput(
-                "Knowledge pipeline (rag_pipeline) documents cannot be imported as apps.",
-                code="invalid_dsl",
-            )
         if dsl.mode in WORKFLOW_APP_MODES:
             return self._import_workflow(actor, dsl, name)
         try:
@@ -147,6 +142,11 @@ class AppDslService:
             self._apps.delete(actor, created.app.id)
             raise InvalidInput(f"Invalid DSL: {exc.message}", code="invalid_dsl") from exc
         warnings = list(dsl.warnings)
+        if dsl.kind == "rag_pipeline":
+            warnings.append(
+                "A knowledge pipeline (rag_pipeline) is kept as a workflow app until knowledge "
+                "pipelines are supported."
+            )
         missing = sorted(dsl.graph().unsupported_types(builtin_node_types()))
         if missing:
             warnings.append(
