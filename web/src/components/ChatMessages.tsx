@@ -9,9 +9,16 @@ export interface ChatMessage {
   streaming?: boolean;
   thoughts?: string[];
   citations?: Json[];
+  id?: string;
+  rating?: string | null;
 }
 
-export function ChatMessages({ opening, messages }: { opening: string; messages: ChatMessage[] }) {
+export function ChatMessages(props: {
+  opening: string;
+  messages: ChatMessage[];
+  onRate?: (index: number, rating: "like" | "dislike") => void;
+}) {
+  const { opening, messages, onRate } = props;
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => {
     end.current?.scrollIntoView?.({ block: "nearest" });
@@ -39,6 +46,12 @@ export function ChatMessages({ opening, messages }: { opening: string; messages:
                     </li>
                   ))}
                 </ol>
+              )}
+              {onRate && m.id && !m.streaming && (
+                <div className="row feedback">
+                  <button type="button" className="ghost" aria-pressed={m.rating === "like"} onClick={() => onRate(i, "like")}>Helpful</button>
+                  <button type="button" className="ghost" aria-pressed={m.rating === "dislike"} onClick={() => onRate(i, "dislike")}>Not helpful</button>
+                </div>
               )}
             </>
           )}
