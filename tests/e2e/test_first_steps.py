@@ -99,7 +99,21 @@ def test_first_steps(page: Page, shots: Shots, fresh_server: Served, upstream: s
     assert reply.status_code == 200, reply.text
     assert reply.json()["answer"] == "Echo: ping"
 
-    # 7. the apps list searches and filters by mode
+    # 7. the published web app: an anonymous end user chats there
+    with page.expect_popup() as popup:  # the link opens a new tab
+        page.locator('a[href^="/chat/"]').click()
+    visitor = popup.value
+    expect(visitor.get_by_role("heading", name="Support bot")).to_be_visible()
+    expect(visitor.get_by_text("Hi! Ask me anything.")).to_be_visible()
+    visitor.get_by_label("Message").fill("is the shop open on _Sunday_")
+    visitor.get_by_label("Message").press("Enter")
+    reply_text = visitor.locator(".message.assistant").last
+    expect(reply_text.locator("em")).to_have_text("Sunday", timeout=20_000)
+    visitor.screenshot(path=str(shots.dir / f"{shots.n + 1:02d}-web-app.png"), full_page=True)
+    shots.n += 1
+    visitor.close()
+
+    # 8. the apps list searches and filters by mode
     page.get_by_role("link", name="Apps").click()
     apps = page.get_by_role("list", name="Apps")
     expect(apps.get_by_text("Support bot")).to_be_visible()
@@ -113,7 +127,7 @@ def test_first_steps(page: Page, shots: Shots, fresh_server: Served, upstream: s
     expect(apps.get_by_text("Support bot")).to_be_visible()
     shots("apps-filtered")
 
-    # 8. dark theme, kept across reloads
+    # 9. dark theme, kept across reloads
     page.get_by_role("button", name="Dark theme").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     page.reload()
