@@ -112,3 +112,25 @@ def test_chatflow_errors(configured: User) -> None:
     workflow_route = app.post("/workflows/run", {"inputs": {}, "user": "u1"})
     assert workflow_route.status_code == 400
     assert workflow_route.json()["code"] == "not_workflow_app"
+
+
+def test_chat_stop_route_stops_a_chatflow(configured: User) -> None:
+    import json
+
+    app = import_app(configured, chatflow())
+    body = {"query": "[slow:0.3] a b c d e f g h", "inputs": {}, "user": "u1"}
+    with app.client.stream(
+        "POST",
+        "/v1/chat-messages",
+        json={**body, "response_mode": "streaming"},
+        headers=app.headers,
+    ) as response:
+        lines = response.iter_lines()
+        first = json.loads(next(line for line in lines if line.startswith("data: "))[6:])
+        stopped = app.post(f"/chat-messages/{first['task_id']}/stop", {"user": "u1"})
+        assert stopped.json() == {"result": "success"}
+        rest = [json.loads(line[6:]) for line in lines if line.startswith("data: ")]
+    finished = [e for e in rest if e["event"] == "workflow_finished"]
+    assert finished and finished[0]["data"]["status"] == "stopped"
+    answer = "".join(e["answer"] for e in rest if e["event"] == "message")
+    assert answer != "Echo: [slow:0.3] a b c d e f g h #1"

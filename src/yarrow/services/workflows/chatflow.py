@@ -157,6 +157,12 @@ class ChatflowRunner:
         except InvalidInput as exc:
             yield {"event": "error", **envelope, **error_fields(exc)}
         finally:
+            if prepared.engine_run.result_value is None:  # the client went away mid-run
+                await asyncio.shield(
+                    asyncio.to_thread(
+                        self.chat_store.finish_message, chat.message.id, status="stopped"
+                    )
+                )
             await self.runner.close(prepared)
 
     async def blocking(self, chat: PreparedChat) -> dict[str, Any]:
