@@ -218,3 +218,35 @@ def test_stop_ends_a_streaming_run(configured: User) -> None:
     assert rest[-1]["data"]["status"] == "stopped"
     run_id = rest[-1]["workflow_run_id"]
     assert app.get(f"/workflows/run/{run_id}").json()["status"] == "stopped"
+
+
+def tool_workflow(provider: str, tool: str) -> str:
+    return document(
+        "workflow",
+        [
+            START,
+            node(
+                "tool",
+                "tool",
+                provider_id=provider,
+                provider_type="builtin",
+                provider_name=provider,
+                tool_name=tool,
+                tool_parameters={"timezone": {"type": "constant", "value": "UTC"}},
+                tool_configurations={},
+            ),
+            node("end", "end", outputs=[{"variable": "t", "value_selector": ["tool", "text"]}]),
+        ],
+        [edge("start", "tool"), edge("tool", "end")],
+    )
+
+
+def test_builtin_tool_node_runs_and_unknown_tools_are_named(configured: User) -> None:
+    app = import_app(configured, tool_workflow("langgenius/time/time", "current_time"))
+    body = run(app, {"name": "a"}).json()
+    assert body["data"]["status"] == "succeeded", body
+    assert "UTC" in body["data"]["outputs"]["t"]
+    missing = import_app(configured, tool_workflow("duckduckgo", "ddgo_search"))
+    failed = run(missing, {"name": "a"}).json()["data"]
+    assert failed["status"] == "failed"
+    assert "duckduckgo/ddgo_search" in failed["error"] and "not available" in failed["error"]

@@ -14,9 +14,10 @@ from yarrow.errors import InvalidInput, NotFound
 from yarrow.models import ChatMessage, ChatOptions
 from yarrow.models.types import ImagePart, TextPart, ToolDefinition
 from yarrow.services.chat.running import RunningTask
+from yarrow.services.chat.tools import ToolCatalog
 from yarrow.services.model_providers import ModelProviderService
 from yarrow.workflow.events import TokenUsage
-from yarrow.workflow.ports import ChatChunk, ChatRequest, ToolCall
+from yarrow.workflow.ports import ChatChunk, ChatRequest, ToolCall, ToolRequest, ToolResult
 from yarrow.workflow.ports import ChatMessage as EngineMessage
 
 Role = Literal["system", "user", "assistant", "tool"]
@@ -128,3 +129,27 @@ class TaskStopSignal:
 
     async def is_set(self) -> bool:
         return self._task.stopped.is_set()
+
+
+class CatalogToolInvoker:
+    """``ToolInvoker`` over the built-in tools of the chat tool catalog (time, webscraper).
+
+    Provider ids may be plugin-style (``langgenius/time/time``): the last segment is used. A tool
+    Yarrow does not have fails its node with a message naming it.
+    """
+
+    def __init__(self, catalog: ToolCatalog) -> None:
+        self._catalog = catalog
+
+    async def invoke(self, request: ToolRequest) -> ToolResult:
+        provider = request.provider_id.rstrip("/").rsplit("/", 1)[-1]
+        item = {"provider_id": provider, "tool_name": request.tool_name}
+        tools = self._catalog.toolbox({"enabled": True, "tools": [item]})
+        if not tools:
+            raise InvalidInput(
+                f"Tool '{request.provider_id}/{request.tool_name}' is not available in Yarrow "
+                "(built-in tools: time/current_time, webscraper/webscraper).",
+                code="tool_not_available",
+            )
+        tool = next(iter(tools.values()))
+        return ToolResult(text=await tool.invoke(dict(request.parameters)))

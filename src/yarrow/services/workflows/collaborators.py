@@ -18,7 +18,7 @@ from yarrow.services.model_providers import ModelProviderService
 from yarrow.services.workflows.adapters import RuntimeChatInvoker, StoredMemory
 from yarrow.workflow import WorkflowServices
 from yarrow.workflow.httpx_client import HttpxHttpClient
-from yarrow.workflow.ports import CodeExecutor, HttpRequest, HttpResponse
+from yarrow.workflow.ports import CodeExecutor, HttpRequest, HttpResponse, ToolInvoker
 
 
 class PerCallCodeExecutor:
@@ -58,7 +58,9 @@ class RunCollaborators:
         *,
         code: Callable[[], CodeExecutor] | None = None,
         http: Callable[[bool], httpx.AsyncClient] | None = None,
+        tools: ToolInvoker | None = None,
     ) -> None:
+        self._tools = tools
         self._providers = providers
         self._chat_store = chat_store
         self._code = PerCallCodeExecutor(code) if code is not None else None
@@ -70,6 +72,7 @@ class RunCollaborators:
             http=self._http,
             chat=RuntimeChatInvoker(self._providers, app.tenant_id),
             memory=StoredMemory(self._chat_store.history) if conversation_id else None,
+            tools=self._tools,
         )
 
 

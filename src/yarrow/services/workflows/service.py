@@ -10,7 +10,9 @@ import httpx
 from yarrow.db.engine import Database
 from yarrow.services.chat.running import TaskRegistry
 from yarrow.services.chat.store import ChatStore
+from yarrow.services.chat.tools import ToolCatalog
 from yarrow.services.model_providers import ModelProviderService
+from yarrow.services.workflows.adapters import CatalogToolInvoker
 from yarrow.services.workflows.chatflow import ChatflowRunner
 from yarrow.services.workflows.collaborators import RunCollaborators
 from yarrow.services.workflows.definitions import WorkflowDefinitions
@@ -40,9 +42,13 @@ def build_workflow_service(
     code: Callable[[], CodeExecutor] | None = None,
     http: Callable[[bool], httpx.AsyncClient] | None = None,
 ) -> WorkflowService:
-    """Wire the workflow service; ``code``/``http`` build sandbox and SSRF-safe clients."""
+    """Wire the workflow service; ``code``/``http`` build sandbox and SSRF-safe clients.
+
+    Tool nodes get the built-in tools; their web fetches use ``http`` (with TLS verification).
+    """
     store = WorkflowStore(database)
     definitions = WorkflowDefinitions(store)
-    collaborators = RunCollaborators(providers, chat_store, code=code, http=http)
+    tools = CatalogToolInvoker(ToolCatalog(lambda: http(True))) if http is not None else None
+    collaborators = RunCollaborators(providers, chat_store, code=code, http=http, tools=tools)
     runner = WorkflowRunner(definitions, store, chat_store, tasks, collaborators.for_run, limits)
     return WorkflowService(store, definitions, runner, ChatflowRunner(runner, chat_store))
