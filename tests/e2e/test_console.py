@@ -132,3 +132,21 @@ def test_unknown_page_and_signed_out_redirect(page: Page, ready_server: Served) 
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     api = httpx.get(f"{ready_server.url}/console/api/no-such-route", timeout=30)
     assert api.status_code == 404 and json.loads(api.text)["code"] == "not_found"
+
+
+def test_pages_fit_a_small_laptop_screen(page: Page, shots: Shots, ready_server: Served) -> None:
+    app_id = chat_app(ready_server, "Narrow")
+    page.set_viewport_size({"width": 1024, "height": 640})
+    sign_in(page, ready_server.url)
+    for path, heading in (
+        ("/apps", "Apps"),
+        ("/providers", "Model providers"),
+        ("/members", "Members"),
+        (f"/app/{app_id}", "Narrow"),
+        (f"/app/{app_id}/api", "Narrow"),
+    ):
+        page.goto(f"{ready_server.url}{path}")
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)
+        shots(path.strip("/").replace("/", "-")[:40])
