@@ -250,3 +250,38 @@ def test_builtin_tool_node_runs_and_unknown_tools_are_named(configured: User) ->
     failed = run(missing, {"name": "a"}).json()["data"]
     assert failed["status"] == "failed"
     assert "duckduckgo/ddgo_search" in failed["error"] and "not available" in failed["error"]
+
+
+def test_reattach_sends_the_outcome_once_the_run_ends(configured: User) -> None:
+    import threading
+
+    start = node("start", "start", variables=[{"variable": "name", "type": "paragraph"}])
+    content = document(
+        "workflow",
+        [start, llm_node("llm", "{{#start.name#}}"), node("end", "end", outputs=[])],
+        [edge("start", "llm"), edge("llm", "end")],
+    )
+    app = import_app(configured, content)
+    done = run(app, {"name": "quick"}).json()
+    events = sse_events(app.get(f"/workflow/{done['workflow_run_id']}/events", user="u1"))
+    assert [e["event"] for e in events] == ["workflow_finished"]
+    assert_valid("WorkflowStreamEventWorkflowFinished", events[0])
+    assert events[0]["data"]["status"] == "succeeded"
+    assert app.get(f"/workflow/{done['workflow_run_id']}/events", user="other").status_code == 404
+    # a run still going: the reattached stream waits for its end
+    body = {"inputs": {"name": "[slow:0.2] a b c d"}, "user": "u1", "response_mode": "streaming"}
+    with app.client.stream("POST", "/v1/workflows/run", json=body, headers=app.headers) as stream:
+        lines = stream.iter_lines()
+        first = json.loads(next(line for line in lines if line.startswith("data: "))[6:])
+        result: list[Any] = []
+        reader = threading.Thread(
+            target=lambda: result.append(
+                app.get(f"/workflow/{first['workflow_run_id']}/events", user="u1")
+            )
+        )
+        reader.start()
+        for _ in lines:
+            pass
+    reader.join(timeout=30)
+    reattached = sse_events(result[0])
+    assert reattached[-1]["data"]["status"] == "succeeded"

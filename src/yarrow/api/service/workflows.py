@@ -77,6 +77,20 @@ def get_run(workflow_run_id: str, grant: AppGrant, services: ServicesDep) -> dic
     return run_json(services.workflows.store.run(app.id, workflow_run_id))
 
 
+@router.get("/workflow/{workflow_run_id}/events")
+async def run_events(
+    workflow_run_id: str,
+    grant: AppGrant,
+    services: ServicesDep,
+    user: Annotated[str | None, Query(max_length=255)] = None,
+) -> Any:
+    """Reattach to a run from any replica: its ``workflow_finished`` event once it has ended."""
+    app = _app(grant)
+    services.workflows.definitions.check_app(app)
+    events = await services.workflows.runner.reattach(app, workflow_run_id, user)
+    return sse_response(events)
+
+
 @router.post("/workflows/tasks/{task_id}/stop")
 def stop_run(task_id: str, body: StopBody, grant: AppGrant, services: ServicesDep) -> Any:
     """Stop a streaming run of this end user, on whichever replica runs it."""

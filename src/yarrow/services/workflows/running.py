@@ -20,12 +20,12 @@ from typing import Any
 
 from yarrow.db.base import unix_seconds, utcnow
 from yarrow.db.models import App, EndUser, WorkflowNodeExecution, WorkflowRun
-from yarrow.errors import InvalidInput
+from yarrow.errors import InvalidInput, NotFound
 from yarrow.services.chat.running import RunningTask, TaskRegistry
 from yarrow.services.chat.store import ChatStore
 from yarrow.services.workflows.adapters import TaskStopSignal
 from yarrow.services.workflows.definitions import Compiled, WorkflowDefinitions
-from yarrow.services.workflows.store import WorkflowStore, dumps
+from yarrow.services.workflows.store import NOT_FOUND_RUN, WorkflowStore, dumps
 from yarrow.workflow import (
     EngineLimits,
     RunInfo,
@@ -207,6 +207,37 @@ class WorkflowRunner:
             raise InvalidInput(result.error if result and result.error else "The node did not run.")
         return finished
 
+    async def reattach(
+        self, app: App, run_id: str, user: str | None, poll_interval: float = 0.2
+    ) -> AsyncIterator[dict[str, Any]]:
+        """``GET /v1/workflow/{run_id}/events`` from any replica: waits (polling the database)
+        until the run ends, then sends its ``workflow_finished`` event. Only its end user may."""
+        if not user:
+            raise InvalidInput("Arg user must be provided.", params="user")
+
+        def load() -> WorkflowRun:
+            row = self.store.run(app.id, run_id)
+            end_user = self.chat_store.end_user(app, user)
+            if row.created_by != end_user.id:
+                raise NotFound(NOT_FOUND_RUN, code="not_found")
+            return row
+
+        row = await asyncio.to_thread(load)
+
+        async def events() -> AsyncIterator[dict[str, Any]]:
+            current = row
+            while current.finished_at is None:
+                await asyncio.sleep(poll_interval)
+                current = await asyncio.to_thread(self.store.run, app.id, run_id)
+            yield {
+                "event": "workflow_finished",
+                "task_id": current.task_id,
+                "workflow_run_id": current.id,
+                "data": finished_json(current),
+            }
+
+        return events()
+
     def stop(self, app: App, task_id: str, user: str | None) -> None:
         """Stop a run of this end user on any replica (another user's task: silent no-op)."""
         if not user:
@@ -262,6 +293,25 @@ class WorkflowRunner:
             finished_at=utcnow(),
         )
         prepared.nodes = []
+
+
+def finished_json(run: WorkflowRun) -> dict[str, Any]:
+    """The ``workflow_finished`` data of a recorded run."""
+    return {
+        "id": run.id,
+        "workflow_id": run.workflow_id,
+        "status": run.status,
+        "outputs": json.loads(run.outputs or "{}"),
+        "error": run.error,
+        "elapsed_time": run.elapsed_time,
+        "total_tokens": run.total_tokens,
+        "total_steps": run.total_steps,
+        "created_by": {},
+        "created_at": unix_seconds(run.created_at),
+        "finished_at": unix_seconds(run.finished_at),
+        "exceptions_count": run.exceptions_count,
+        "files": [],
+    }
 
 
 def run_json(run: WorkflowRun) -> dict[str, Any]:
