@@ -59,19 +59,29 @@ class Background:
             self.sandbox.stop()
 
 
+def task_system_for(process: Process, *, in_process: bool) -> TaskSystem:
+    """The task system with every feature's tasks registered and its queue handed to services.
+
+    ``in_process`` for ``yarrow serve``; otherwise Celery (``yarrow api``, ``worker``, ``beat``).
+    """
+    tasks = build_task_system(
+        process.settings.celery,
+        process.database,
+        in_process=in_process,
+        upload_sweeper=process.services.files.sweep_unused,
+        registrations=(process.services.knowledge.register_tasks,),
+    )
+    process.services.knowledge.attach_queue(tasks.queue)
+    process.services.task_queue = tasks.queue
+    return tasks
+
+
 def start_background(
     process: Process, environ: dict[str, str], *, sandbox: bool = True
 ) -> Background:
     """Start the in-process task runner and, if asked, the sandbox child (in the background)."""
     settings = process.settings
-    tasks = build_task_system(
-        settings.celery,
-        process.database,
-        in_process=True,
-        upload_sweeper=process.services.files.sweep_unused,
-        registrations=(process.services.knowledge.register_tasks,),
-    )
-    process.services.knowledge.attach_queue(tasks.queue)
+    tasks = task_system_for(process, in_process=True)
     assert tasks.runner is not None
     tasks.runner.start()
     background = Background(tasks)

@@ -17,6 +17,7 @@ from yarrow.db.migrate import upgrade_to_head
 from yarrow.entrypoints.background import (
     free_loopback_port,
     start_background,
+    task_system_for,
     with_embedded_sandbox,
 )
 from yarrow.entrypoints.commands_admin import reports_errors
@@ -64,6 +65,8 @@ def _run(
     if migrate:
         upgrade_to_head(process.database)
     background = start_background(process, environ, sandbox=run_sandbox) if embedded else None
+    if not embedded and settings.celery.celery_broker_url:
+        task_system_for(process, in_process=False)  # the API enqueues; workers run the tasks
     app = create_app(process.services)
     if banner:
         click.echo(f"Yarrow data directory: {settings.data_dir}")

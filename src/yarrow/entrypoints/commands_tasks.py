@@ -6,15 +6,16 @@ import sys
 
 import click
 
+from yarrow.entrypoints.background import task_system_for
 from yarrow.entrypoints.commands_admin import reports_errors
 from yarrow.entrypoints.logging_setup import configure_logging
-from yarrow.entrypoints.wiring import load_for_cli, open_database
-from yarrow.settings import Settings
-from yarrow.tasks import BrokerUnavailable, TaskSystem, build_task_system
+from yarrow.entrypoints.wiring import build_process, load_for_cli
+from yarrow.settings import Settings, read_environment
+from yarrow.tasks import BrokerUnavailable, TaskSystem
 
 
 def _celery_system(settings: Settings) -> TaskSystem:
-    return build_task_system(settings.celery, open_database(settings), in_process=False)
+    return task_system_for(build_process(settings, read_environment()), in_process=False)
 
 
 @click.command("worker")

@@ -27,6 +27,7 @@ from yarrow.services.workflows.service import WorkflowService, build_workflow_se
 from yarrow.services.workspaces import WorkspaceService
 from yarrow.settings import Settings
 from yarrow.storage import FileUrlSigner, ObjectStorage, build_storage
+from yarrow.tasks import TaskQueue
 
 
 @dataclass
@@ -50,6 +51,9 @@ class Services:
     cache: CacheBackends
     workflows: WorkflowService
     knowledge: KnowledgeService
+
+    task_queue: TaskQueue | None = None
+    """Set by the entrypoint that builds the task system."""
 
 
 def build_services(

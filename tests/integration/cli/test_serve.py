@@ -88,7 +88,7 @@ def test_serve_supervises_the_sandbox_child(cli: Cli) -> None:
                 (
                     pid
                     for pid, cmd in _children(server.proc.pid).items()
-                    if " sandbox " in f"{cmd} "
+                    if "commands_sandbox" in cmd
                 ),
                 None,
             )
