@@ -34,7 +34,7 @@ _UNSET_OMITTED = (
 
 def dataset_json(row: Dataset, stats: tuple[int, int] = (0, 0)) -> dict[str, Any]:
     """Dify's Dataset object (fields not configured yet are left out, not null)."""
-    body = {
+    body: dict[str, Any] = {
         "id": row.id,
         "name": row.name,
         "description": row.description,

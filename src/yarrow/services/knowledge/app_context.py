@@ -80,9 +80,9 @@ def dataset_ids(configs: Mapping[str, Any]) -> list[str]:
     out: list[str] = []
     for item in items if isinstance(items, list) else []:
         dataset = item.get("dataset") if isinstance(item, Mapping) else None
-        if isinstance(dataset, Mapping) and dataset.get("enabled", True):
-            if isinstance(dataset.get("id"), str):
-                out.append(dataset["id"])
+        enabled = isinstance(dataset, Mapping) and dataset.get("enabled", True)
+        if enabled and isinstance(dataset, Mapping) and isinstance(dataset.get("id"), str):
+            out.append(dataset["id"])
     return out
 
 
