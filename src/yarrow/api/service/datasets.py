@@ -428,3 +428,62 @@ async def hit_testing(
 ) -> dict[str, Any]:
     """Search a dataset (recorded as a hit-testing query)."""
     return await _retrieve(dataset_id, body, grant, services, "hit_testing")
+
+
+# ------------------------------------------------------------------------------------ segments
+def _doc_and_dataset(
+    services: ServicesDep, grant: DatasetGrant, dataset_id: str, document_id: str
+) -> tuple[Dataset, Document]:
+    dataset = services.knowledge.datasets.get(grant.tenant_id, dataset_id)
+    return dataset, services.knowledge.datasets.document(grant.tenant_id, dataset_id, document_id)
+
+
+@router.post("/datasets/{dataset_id}/documents/{document_id}/segments")
+async def add_segments(
+    dataset_id: str, document_id: str, body: JsonBody, grant: DatasetGrant, services: ServicesDep
+) -> dict[str, Any]:
+    """Append segments to a completed document (embedded and indexed at once)."""
+    dataset, doc = _doc_and_dataset(services, grant, dataset_id, document_id)
+    rows = await services.knowledge.segment_edits.add(
+        dataset, doc, body.get("segments"), grant.token_id
+    )
+    return {"data": [segment_json(r) for r in rows], "doc_form": doc.doc_form}
+
+
+@router.get("/datasets/{dataset_id}/documents/{document_id}/segments/{segment_id}")
+def get_segment(
+    dataset_id: str, document_id: str, segment_id: str, grant: DatasetGrant, services: ServicesDep
+) -> dict[str, Any]:
+    """One segment."""
+    _, doc = _doc_and_dataset(services, grant, dataset_id, document_id)
+    row = services.knowledge.segment_edits.get(doc, segment_id)
+    return {"data": segment_json(row), "doc_form": doc.doc_form}
+
+
+@router.post("/datasets/{dataset_id}/documents/{document_id}/segments/{segment_id}")
+async def update_segment(
+    dataset_id: str,
+    document_id: str,
+    segment_id: str,
+    body: JsonBody,
+    grant: DatasetGrant,
+    services: ServicesDep,
+) -> dict[str, Any]:
+    """Change a segment's content, answer, keywords or enabled flag (re-embedded)."""
+    dataset, doc = _doc_and_dataset(services, grant, dataset_id, document_id)
+    row = await services.knowledge.segment_edits.update(
+        dataset, doc, segment_id, body.get("segment")
+    )
+    return {"data": segment_json(row), "doc_form": doc.doc_form}
+
+
+@router.delete(
+    "/datasets/{dataset_id}/documents/{document_id}/segments/{segment_id}", status_code=204
+)
+async def delete_segment(
+    dataset_id: str, document_id: str, segment_id: str, grant: DatasetGrant, services: ServicesDep
+) -> Response:
+    """Delete a segment and its vector."""
+    dataset, doc = _doc_and_dataset(services, grant, dataset_id, document_id)
+    await services.knowledge.segment_edits.delete(dataset, doc, segment_id)
+    return Response(status_code=204)

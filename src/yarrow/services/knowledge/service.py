@@ -19,6 +19,7 @@ from yarrow.services.knowledge.embeddings import EmbeddingCache
 from yarrow.services.knowledge.indexing import TASK_NAME, Indexer
 from yarrow.services.knowledge.retrieval import RetrievalResult, Retriever
 from yarrow.services.knowledge.retrieval_config import RetrievalConfig
+from yarrow.services.knowledge.segments import SegmentService
 from yarrow.services.knowledge.vectors import VectorIndex
 from yarrow.services.model_providers import ModelProviderService
 from yarrow.storage import ObjectStorage
@@ -48,6 +49,7 @@ class KnowledgeService:
         self.datasets = DatasetService(database, self._dispatch)
         self.indexer = Indexer(database, storage, vectors, self.embeddings, self._embedder)
         self.retriever = Retriever(database, vectors, self._embedder)
+        self.segment_edits = SegmentService(database, vectors, self.embeddings, self._embedder)
         self._queue: TaskQueue | None = None
 
     # ------------------------------------------------------------------------------ indexing
