@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from yarrow.rag import SplitRules, split_text
+from yarrow.rag import SplitRules, clean, split_text
 from yarrow.vectorstores import VectorRecord
 from yarrow.vectorstores.lancedb import LanceDBVectorStore
 from yarrow.vectorstores.pgvector import PGVectorVectorStore
@@ -121,6 +121,7 @@ class MiniLM:
         )
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        texts = [clean(t) for t in texts]  # docstrings can hold control characters
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -199,7 +200,9 @@ def recall(hits: list[list[str]], truth: list[list[str]]) -> float:
 # ----------------------------------------------------------------------------- backends
 def records(texts: list[str], vectors: np.ndarray) -> list[VectorRecord]:
     return [
-        VectorRecord(f"seg-{i:06d}", f"doc-{i // 20:05d}", t, tuple(v.tolist()), {"n": i % 10})
+        VectorRecord(
+            f"seg-{i:06d}", f"doc-{i // 20:05d}", clean(t), tuple(v.tolist()), {"n": i % 10}
+        )
         for i, (t, v) in enumerate(zip(texts, vectors, strict=True))
     ]
 
