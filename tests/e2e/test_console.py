@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import OWNER, Shots, chat_app, console, sign_in
 from tests.live import Served
 from yarrow.api.webui import console_openapi
+
+pytestmark = pytest.mark.slow  # a real server and a real browser
 
 
 def test_ui_client_schema_matches_the_server(ready_server: Served) -> None:

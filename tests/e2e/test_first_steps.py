@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import OWNER, UPSTREAM_KEY, Shots
 from tests.live import Served
+
+pytestmark = pytest.mark.slow  # a real server and a real browser
 
 
 def test_first_steps(page: Page, shots: Shots, fresh_server: Served, upstream: str) -> None:

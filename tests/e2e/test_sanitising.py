@@ -6,6 +6,7 @@ model's answer and goes through the same markdown renderer as any answer.
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Shots, chat_app, sign_in
@@ -26,6 +27,8 @@ PAYLOADS = [
     "![img](x\" onerror=\"window.__pwned='md-img')",
     "**bold survives** and `code survives`",
 ]
+
+pytestmark = pytest.mark.slow  # a real server and a real browser
 
 
 def test_model_output_cannot_run_script(page: Page, shots: Shots, ready_server: Served) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Shots, chat_app, console
 from tests.live import Served
+
+pytestmark = pytest.mark.slow  # a real server and a real browser
 
 
 def test_end_user_chats_rates_and_returns(page: Page, shots: Shots, ready_server: Served) -> None:
