@@ -89,6 +89,7 @@ def test_first_document_needs_an_indexing_technique(kb: KnowledgeClient) -> None
         {"name": "a", "text": "b", "indexing_technique": "economy"},
     )
     assert response.status_code == 200, response.text
+    assert kb.wait(dataset["id"], response.json()["batch"])["indexing_status"] == "completed"
 
 
 def test_invalid_process_rule_is_refused(kb: KnowledgeClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -185,3 +186,56 @@ def test_embedding_model_failure_marks_the_document(
         manual.index_document(document_id)
     doc = _doc(process, document_id)
     assert doc.indexing_status == "error" and "embedding provider is down" in (doc.error or "")
+
+
+def test_documents_are_indexed_by_the_in_process_task_runner(
+    kb: KnowledgeClient, process: Process
+) -> None:
+    """The wiring of ``yarrow serve``: the task is registered, enqueued and run by the runner."""
+    from yarrow.db.models import TaskRecord
+    from yarrow.tasks import build_task_system
+
+    knowledge = process.services.knowledge
+    system = build_task_system(
+        process.settings.celery,
+        process.database,
+        in_process=True,
+        registrations=(knowledge.register_tasks,),
+        poll_interval=0.05,
+    )
+    assert system.runner is not None
+    knowledge.attach_queue(system.queue)
+    system.runner.start()
+    try:
+        dataset = kb.dataset()
+        created = kb.add_text(dataset["id"], "q.txt", "Queued text about swifts.")
+        assert kb.wait(dataset["id"], created["batch"])["indexing_status"] == "completed"
+    finally:
+        system.runner.stop()
+        knowledge.attach_queue(None)
+    with process.database.session() as session:
+        records = session.scalars(
+            select(TaskRecord).where(TaskRecord.name == indexing.TASK_NAME)
+        ).all()
+    assert [r.status for r in records] == ["succeeded"]
+    assert json.loads(records[0].args) == {"document_id": created["document"]["id"]}
+
+
+def test_document_deleted_while_indexing_leaves_no_vectors(
+    kb: KnowledgeClient, manual: KnowledgeService, process: Process, monkeypatch: Any
+) -> None:
+    store = InMemoryVectorStore()
+    manual.vectors.replace(store)
+    dataset_id, document_id = _document(kb)
+    resolve = manual.indexer._resolve
+
+    async def delete_then_resolve(dataset: Any) -> Any:
+        if kb.get(f"/datasets/{dataset_id}/documents/{document_id}").status_code == 200:
+            assert kb.delete(f"/datasets/{dataset_id}/documents/{document_id}").status_code == 204
+        return await resolve(dataset)
+
+    monkeypatch.setattr(manual.indexer, "_resolve", delete_then_resolve)
+    manual.index_document(document_id)  # no exception
+    collection = manual.vectors.collection(dataset_id)
+    assert not store.has_collection(collection) or store.count(collection) == 0
+    assert _segments(process, document_id) == []

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from yarrow.db.base import utcnow
 from yarrow.db.engine import Database
@@ -86,6 +87,10 @@ class Indexer:
             self._store_segments(doc, chunks)
             self._status(document_id, "indexing")
             await self._index(dataset, doc)
+            if not self._exists(document_id):  # deleted meanwhile: drop what we wrote
+                store, name = self._vectors.store, self._vectors.collection(dataset.id)
+                await asyncio.to_thread(store.delete_by_document, name, [document_id])
+                return
             self._status(document_id, "completed", completed=True)
         except (InvalidInput, UnsupportedMediaType) as exc:
             logger.info("document %s failed to index: %s", document_id, exc)
@@ -93,6 +98,14 @@ class Indexer:
         except YarrowError as exc:
             self._status(document_id, "error", error=str(exc))
             raise
+        except IntegrityError:
+            if self._exists(document_id):
+                raise
+            logger.info("document %s was deleted while it was indexed", document_id)
+
+    def _exists(self, document_id: str) -> bool:
+        with self._db.session() as session:
+            return session.get(Document, document_id) is not None
 
     # ------------------------------------------------------------------------------- stages
     async def _text(self, doc: Document) -> str:
@@ -151,10 +164,11 @@ class Indexer:
                             created_by=doc.created_by,
                         )
                     )
-            row = session.get(Document, doc.id)
-            if row is not None:
-                row.total_segments = len(chunks)
-                row.completed_segments = 0
+            session.execute(
+                update(Document)
+                .where(Document.id == doc.id)
+                .values(total_segments=len(chunks), completed_segments=0)
+            )
 
     async def _index(self, dataset: Dataset, doc: Document) -> None:
         while True:
@@ -181,9 +195,11 @@ class Indexer:
                     .where(DocumentSegment.id.in_(ids))
                     .values(status="completed", indexing_at=now, completed_at=now)
                 )
-                row = session.get(Document, doc.id)
-                if row is not None:
-                    row.completed_segments = (row.completed_segments or 0) + len(ids)
+                session.execute(
+                    update(Document)
+                    .where(Document.id == doc.id)
+                    .values(completed_segments=Document.completed_segments + len(ids))
+                )
         if dataset.indexing_technique == "high_quality":
             store, collection = self._vectors.store, self._vectors.collection(dataset.id)
             if await asyncio.to_thread(store.has_collection, collection):
@@ -239,15 +255,12 @@ class Indexer:
         error: str | None = None,
         word_count: int | None = None,
     ) -> None:
+        values: dict[str, object] = {"indexing_status": status, "error": error}
+        if started:
+            values["processing_started_at"] = utcnow()
+        if completed:
+            values["completed_at"] = utcnow()
+        if word_count is not None:
+            values["word_count"] = word_count
         with self._db.transaction() as session:
-            row = session.get(Document, document_id)
-            if row is None:
-                return
-            row.indexing_status = status
-            row.error = error
-            if started:
-                row.processing_started_at = utcnow()
-            if completed:
-                row.completed_at = utcnow()
-            if word_count is not None:
-                row.word_count = word_count
+            session.execute(update(Document).where(Document.id == document_id).values(**values))

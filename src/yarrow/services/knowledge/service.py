@@ -53,8 +53,8 @@ class KnowledgeService:
         self._queue: TaskQueue | None = None
 
     # ------------------------------------------------------------------------------ indexing
-    def attach_queue(self, queue: TaskQueue) -> None:
-        """Dispatch indexing through ``queue`` from now on."""
+    def attach_queue(self, queue: TaskQueue | None) -> None:
+        """Dispatch indexing through ``queue`` from now on (``None``: a local thread)."""
         self._queue = queue
 
     def register_tasks(self, registry: TaskRegistry, schedule: Schedule) -> None:
@@ -94,6 +94,8 @@ class KnowledgeService:
             self.index_document(document_id)
         except YarrowError as exc:
             logger.warning("indexing document %s failed: %s", document_id, exc)
+        except Exception:  # top-level handler of this thread
+            logger.exception("indexing document %s failed", document_id)
 
     async def _embedder(self, dataset: Dataset) -> tuple[str, EmbeddingModel]:
         provider, name = dataset.embedding_model_provider, dataset.embedding_model
