@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from tests.integration.foundation.conftest import assert_dify_error
 from tests.integration.knowledge.conftest import KnowledgeClient
 from yarrow.db.models import ChildChunk, DatasetQuery
 from yarrow.entrypoints.wiring import Process
+from yarrow.errors import UpstreamUnavailable
 
 PARENTS = (
     "Owls hunt at night. Their feathers make their flight silent.\n"
@@ -87,3 +90,29 @@ def test_bad_retrieval_requests(kb: KnowledgeClient) -> None:
     assert_dify_error(kb.post(path, {"query": "x", "retrieval_model": {"score_threshold": 2}}), 400)
     # an empty dataset answers with no records
     assert kb.post(path, {"query": "anything"}).json()["records"] == []
+
+
+def test_hybrid_drops_a_failing_channel_and_says_so(
+    kb: KnowledgeClient, process: Process, monkeypatch: Any
+) -> None:
+    dataset = kb.dataset()
+    created = kb.add_text(dataset["id"], "a.txt", "Otters hold hands while sleeping.")
+    kb.wait(dataset["id"], created["batch"])
+
+    async def provider_down(_dataset: Any) -> Any:
+        raise UpstreamUnavailable("embedding provider timed out")
+
+    monkeypatch.setattr(process.services.knowledge.retriever, "_resolve", provider_down)
+    body = {"query": "otters sleeping", "retrieval_model": {"search_method": "hybrid_search"}}
+    response = kb.post(f"/datasets/{dataset['id']}/retrieve", body)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["records"][0]["segment"]["content"].startswith("Otters")
+    assert result["records"][0]["score"] == 1.0  # the text channel alone, unweighted
+    assert len(result["degraded"]) == 1
+    assert "semantic_search unavailable" in result["degraded"][0]
+    assert "embedding provider timed out" in result["degraded"][0]
+    # semantic only: its one channel fails, so SQL keyword search answers
+    body["retrieval_model"] = {"search_method": "semantic_search"}
+    result = kb.post(f"/datasets/{dataset['id']}/retrieve", body).json()
+    assert result["records"] and any("SQL keyword search" in d for d in result["degraded"])
