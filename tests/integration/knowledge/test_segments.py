@@ -60,3 +60,34 @@ def test_bad_segment_requests(kb: KnowledgeClient) -> None:
     missing = "3f1c1b0e-0000-4000-8000-000000000000"
     assert_dify_error(kb.post(f"{doc_path}/segments/{missing}", {"segment": {"content": "x"}}), 404)
     assert_dify_error(kb.delete(f"{doc_path}/segments/{missing}"), 404)
+
+
+def test_update_by_text_reindexes_the_document(kb: KnowledgeClient) -> None:
+    dataset = kb.dataset()
+    rule = {
+        "mode": "custom",
+        "rules": {
+            "pre_processing_rules": [],
+            "segmentation": {"separator": "\\n\\n", "max_tokens": 100},
+        },
+    }
+    created = kb.add_text(
+        dataset["id"], "a.txt", "Kept paragraph.\n\nOld paragraph.", process_rule=rule
+    )
+    kb.wait(dataset["id"], created["batch"])
+    doc_path = f"/datasets/{dataset['id']}/documents/{created['document']['id']}"
+    before = kb.get(f"{doc_path}/segments").json()["data"]
+    response = kb.post(
+        f"{doc_path}/update-by-text",
+        {"name": "b.txt", "text": "Kept paragraph.\n\nNew paragraph about lynxes."},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["document"]["name"] == "b.txt"
+    assert kb.wait(dataset["id"], response.json()["batch"])["indexing_status"] == "completed"
+    after = kb.get(f"{doc_path}/segments").json()["data"]
+    assert [s["content"] for s in after] == ["Kept paragraph.", "New paragraph about lynxes."]
+    assert {s["id"] for s in after}.isdisjoint(s["id"] for s in before)  # replaced, not added
+    records = kb.post(f"/datasets/{dataset['id']}/retrieve", {"query": "lynxes"}).json()["records"]
+    assert records[0]["segment"]["content"] == "New paragraph about lynxes."
+    assert all("Old paragraph" not in r["segment"]["content"] for r in records)
+    assert_dify_error(kb.post(f"{doc_path}/update-by-text", {"text": "  "}), 400)

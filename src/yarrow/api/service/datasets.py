@@ -311,6 +311,16 @@ def _form_options(data: str | None) -> dict[str, Any]:
     return options
 
 
+@router.post("/datasets/{dataset_id}/documents/{document_id}/update-by-text")
+@router.post("/datasets/{dataset_id}/documents/{document_id}/update_by_text")
+def update_by_text(
+    dataset_id: str, document_id: str, body: JsonBody, grant: DatasetGrant, services: ServicesDep
+) -> dict[str, Any]:
+    """Rename a text document or replace its text or rule (re-indexed in the background)."""
+    doc = services.knowledge.datasets.update_text(grant.tenant_id, dataset_id, document_id, body)
+    return _created(doc)
+
+
 @router.get("/datasets/{dataset_id}/documents")
 def list_documents(
     dataset_id: str,

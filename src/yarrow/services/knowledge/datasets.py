@@ -198,6 +198,42 @@ class DatasetService:
         self.dispatch(doc.id)
         return doc
 
+    def update_text(
+        self, tenant_id: str, dataset_id: str, document_id: str, fields: dict[str, Any]
+    ) -> Document:
+        """New name, text or process rule of a text document; re-indexed when text or rule
+        change (a changed split replaces the segments and their vectors)."""
+        rule = fields.get("process_rule")
+        if rule is not None:
+            try:
+                ProcessRule.from_dify(rule)
+            except InvalidProcessRule as exc:
+                raise InvalidInput(str(exc), params="process_rule") from exc
+        text = fields.get("text")
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            raise InvalidInput("text must be non-empty.", params="text")
+        self.document(tenant_id, dataset_id, document_id)
+        with self._db.transaction() as session:
+            doc = session.get(Document, document_id)
+            assert doc is not None
+            if doc.upload_file_id is not None and text is not None:
+                raise InvalidInput("A file document's text cannot be replaced by text.")
+            if fields.get("name") is not None:
+                doc.name = _name(fields["name"])
+            reindex = text is not None or rule is not None
+            if text is not None:
+                doc.content = text
+            if isinstance(rule, dict):
+                doc.process_rule = dict(rule)
+            if reindex:
+                doc.indexing_status, doc.error = "waiting", None
+                doc.batch = datetime.now().strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
+            session.flush()
+            session.expunge(doc)
+        if reindex:
+            self.dispatch(doc.id)
+        return doc
+
     def documents(
         self, tenant_id: str, dataset_id: str, *, page: int = 1, limit: int = 20, keyword: str = ""
     ) -> tuple[list[Document], int]:
