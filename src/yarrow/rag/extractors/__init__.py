@@ -12,29 +12,25 @@ from importlib.metadata import EntryPoint, entry_points
 from yarrow.rag.documents import ExtractedDocument, ExtractionLimits
 from yarrow.rag.errors import NoTextFound, UnsupportedFileType
 from yarrow.rag.extractors.base import Extractor
-from yarrow.rag.extractors.docx import DocxExtractor
-from yarrow.rag.extractors.eml import EmlExtractor
-from yarrow.rag.extractors.html import HtmlExtractor
-from yarrow.rag.extractors.jsonfile import JsonExtractor
-from yarrow.rag.extractors.pdf import PdfExtractor
-from yarrow.rag.extractors.pptx import PptxExtractor
-from yarrow.rag.extractors.tabular import CsvExtractor, XlsxExtractor
-from yarrow.rag.extractors.text import MarkdownExtractor, TextExtractor
 
 ENTRY_POINT_GROUP = "yarrow.document_extractors"
+_PACKAGE = "yarrow.rag.extractors"
 
-BUILTIN_EXTRACTORS: tuple[type[Extractor], ...] = (
-    TextExtractor,
-    MarkdownExtractor,
-    HtmlExtractor,
-    PdfExtractor,
-    DocxExtractor,
-    CsvExtractor,
-    XlsxExtractor,
-    PptxExtractor,
-    JsonExtractor,
-    EmlExtractor,
-)
+#: Built-in extractors by extension, as ``module:Class``. They are imported only when a file of
+#: that extension is extracted, so PDF, Office and HTML libraries stay out of processes that
+#: never extract (``yarrow serve`` at idle).
+BUILTIN_EXTRACTORS: dict[str, str] = {
+    **dict.fromkeys(("txt", "text"), f"{_PACKAGE}.text:TextExtractor"),
+    **dict.fromkeys(("md", "markdown", "mdx"), f"{_PACKAGE}.text:MarkdownExtractor"),
+    **dict.fromkeys(("html", "htm", "xhtml"), f"{_PACKAGE}.html:HtmlExtractor"),
+    "pdf": f"{_PACKAGE}.pdf:PdfExtractor",
+    "docx": f"{_PACKAGE}.docx:DocxExtractor",
+    **dict.fromkeys(("csv", "tsv"), f"{_PACKAGE}.tabular:CsvExtractor"),
+    **dict.fromkeys(("xlsx", "xlsm"), f"{_PACKAGE}.tabular:XlsxExtractor"),
+    "pptx": f"{_PACKAGE}.pptx:PptxExtractor",
+    **dict.fromkeys(("json", "jsonl"), f"{_PACKAGE}.jsonfile:JsonExtractor"),
+    "eml": f"{_PACKAGE}.eml:EmlExtractor",
+}
 
 
 class ExtractorRegistry:
@@ -52,12 +48,10 @@ class ExtractorRegistry:
         only when a file of that extension is extracted, and override built-ins.
         """
         registry = cls()
-        for extractor_type in BUILTIN_EXTRACTORS:
-            registry.register(extractor_type())
+        for extension, target in BUILTIN_EXTRACTORS.items():
+            registry._pending[extension] = EntryPoint(extension, target, ENTRY_POINT_GROUP)
         for entry in entry_points(group=ENTRY_POINT_GROUP):
-            builtin = registry._by_extension.get(entry.name.lower())
-            if builtin is None or entry.value != _qualified(type(builtin)):
-                registry._pending[entry.name.lower()] = entry
+            registry._pending[entry.name.lower()] = entry
         return registry
 
     def register(self, extractor: Extractor, extensions: tuple[str, ...] | None = None) -> None:
@@ -100,10 +94,6 @@ class ExtractorRegistry:
         if not document.text.strip():
             raise NoTextFound(f"No text could be extracted from {filename!r}.")
         return document
-
-
-def _qualified(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 @functools.cache
