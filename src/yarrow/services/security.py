@@ -54,7 +54,14 @@ class PasswordHasherService:
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
-        self._dummy = self._hasher.hash(random_token(32))
+        self._dummy_hash: str | None = None
+
+    @property
+    def _dummy(self) -> str:
+        """A hash to verify against when there is no account (made on first need)."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self._hasher.hash(random_token(32))
+        return self._dummy_hash
 
     def hash(self, password: str) -> str:
         """A new Argon2id hash of ``password``."""
