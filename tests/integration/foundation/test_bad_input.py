@@ -55,7 +55,9 @@ def test_unknown_ids_and_routes(owner: User, client: TestClient) -> None:
         "/mcp/server/abc/mcp",
         "/triggers/webhook/abc",
         "/e/hook",
-        "/nothing",
+        "/v1/nothing",
+        "/console/api/nothing",
+        "/api/nothing",
     ):
         assert_dify_error(client.get(path), 404, "not_found")
     assert_dify_error(client.delete("/v1/"), 405, "method_not_allowed")
