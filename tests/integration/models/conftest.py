@@ -28,7 +28,7 @@ SETTINGS = {
     "yarrow_model_retry_base_delay": 0.2,
     "yarrow_local_llm_startup_timeout": 120.0,
     # one llama.cpp thread: 3-4x faster than two when other processes compete for the 2 cores
-    # (docs/benchmarks-models.md), and only somewhat slower when they do not
+    # (docs/benchmarks.md), and only somewhat slower when they do not
     "yarrow_local_llm_threads": 1,
 }
 
