@@ -218,9 +218,21 @@ def list_messages(
 ) -> dict[str, Any]:
     """Message history of a conversation, paging backwards with ``first_id``."""
     app = _app(grant, chat_only=True)
+    end_user = services.chat_store.end_user(app, user)
+    return history_json(services, app.id, end_user.id, conversation_id, first_id, limit)
+
+
+def history_json(
+    services: ServicesDep,
+    app_id: str,
+    end_user_id: str,
+    conversation_id: str,
+    first_id: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """A page of a conversation's messages with their feedback (Service API and web app)."""
     store = services.chat_store
-    end_user = store.end_user(app, user)
-    page = store.messages(app.id, end_user.id, conversation_id, first_id=first_id, limit=limit)
+    page = store.messages(app_id, end_user_id, conversation_id, first_id=first_id, limit=limit)
     ratings = store.feedback_ratings([m.id for m in page.rows])
     return {
         "limit": limit,

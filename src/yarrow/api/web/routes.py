@@ -18,7 +18,7 @@ from yarrow.api.service.conversations import (
     FeedbackBody,
     RenameBody,
     conversation_json,
-    message_json,
+    history_json,
     parameters_payload,
     site_payload,
 )
@@ -169,16 +169,9 @@ def messages(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """History of one of this visitor's conversations."""
-    store = services.chat_store
-    page = store.messages(
-        session.app.id, session.end_user.id, conversation_id, first_id=first_id, limit=limit
+    return history_json(
+        services, session.app.id, session.end_user.id, conversation_id, first_id, limit
     )
-    ratings = store.feedback_ratings([m.id for m in page.rows])
-    return {
-        "limit": limit,
-        "has_more": page.has_more,
-        "data": [message_json(m, ratings.get(m.id)) for m in page.rows],
-    }
 
 
 @router.post("/messages/{message_id}/feedbacks")
