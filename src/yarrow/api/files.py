@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from yarrow.api.deps import AppGrant, CurrentActor, ServicesDep
 from yarrow.db.base import unix_seconds
@@ -127,6 +128,28 @@ async def console_upload(
         upload_chunks(upload),
     )
     return file_json(row, services.files.preview_url(row))
+
+
+class RemoteFileBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    url: str = Field(min_length=8, max_length=4096)
+
+
+def remote_file_json(row: FileRow, url: str, preview_url: str) -> dict[str, Any]:
+    """Dify's remote-upload response."""
+    return {**file_json(row, preview_url), "url": url}
+
+
+@console_router.post("/remote-files/upload", status_code=201)
+async def console_remote_upload(
+    body: RemoteFileBody, actor: CurrentActor, services: ServicesDep
+) -> dict[str, Any]:
+    """Fetch a file by URL (through the SSRF guard) into the current workspace."""
+    actor.require(Action.EDIT_DATASETS)
+    row = await services.files.upload_remote(
+        Uploader(actor.tenant_id, "account", actor.account_id), body.url
+    )
+    return remote_file_json(row, body.url, services.files.preview_url(row))
 
 
 @console_router.get("/files/upload")

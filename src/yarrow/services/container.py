@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from yarrow.cache import CacheBackends, build_cache_backends
 from yarrow.db.engine import Database
 from yarrow.models import ModelRuntime, ProviderContext
-from yarrow.net import build_ssrf_client
+from yarrow.net import ClientOptions, build_ssrf_client
 from yarrow.services.accounts import AccountService, LoginPolicy
 from yarrow.services.api_keys import ApiKeyService
 from yarrow.services.app_dsl import AppDslService
@@ -88,7 +88,15 @@ def build_services(
     storage = storage or build_storage(settings.storage, environ={}, data_dir=settings.data_dir)
     files_url = core.files_url or core.console_api_url or ""
     url_signer = FileUrlSigner(secret, files_url, access_timeout=core.files_access_timeout)
-    files = FileService(database, storage, url_signer, settings.limits)
+    files = FileService(
+        database,
+        storage,
+        url_signer,
+        settings.limits,
+        lambda max_bytes: build_ssrf_client(
+            settings.ssrf, options=ClientOptions(max_response_bytes=max_bytes)
+        ),
+    )
     knowledge = KnowledgeService(
         database,
         storage,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import unquote, urlsplit
 
+import httpx
 from sqlalchemy import select
 
 from yarrow.db.base import utcnow
@@ -25,6 +27,7 @@ from yarrow.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from yarrow.net.errors import FetchError
 from yarrow.settings.limits import LimitSettings
 from yarrow.storage import FileUrlSigner, ObjectStorage, ObjectTooLarge
 
@@ -73,6 +76,9 @@ MIME: dict[str, str] = {
 }
 
 
+_EXTENSION_OF = {mime: ext for ext, mime in MIME.items() if ext not in ("jpeg", "markdown", "htm")}
+
+
 @dataclass(frozen=True)
 class Uploader:
     """Who uploads: a console account or an end user of an app, in a workspace."""
@@ -101,11 +107,13 @@ class FileService:
         storage: ObjectStorage,
         signer: FileUrlSigner,
         limits: LimitSettings,
+        http_client: Callable[[int], httpx.AsyncClient] | None = None,
     ) -> None:
         self._db = database
         self.storage = storage
         self.signer = signer
         self._limits = limits
+        self._http_client = http_client
         configured = {
             e.strip().lower().lstrip(".")
             for e in limits.upload_file_extension_blacklist.split(",")
@@ -191,6 +199,41 @@ class FileService:
         except BaseException:
             await self.storage.delete(key)
             raise
+
+    async def upload_remote(self, uploader: Uploader, url: str) -> UploadFile:
+        """Fetch ``url`` through the SSRF-guarded client and store it like an upload.
+
+        Raises:
+            InvalidInput: ``remote_file_upload_failed`` when the address is refused, the fetch
+                fails or answers an error (plus every error of :meth:`upload`).
+        """
+        if self._http_client is None or not url.startswith(("http://", "https://")):
+            raise InvalidInput(
+                "Only http(s) URLs can be fetched.", code="remote_file_upload_failed"
+            )
+        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "file"
+        limit = max(self.limit_bytes(e) for e in ("png", "mp3", "mp4", "txt"))
+        try:
+            async with self._http_client(limit + 1) as client, client.stream("GET", url) as reply:
+                if reply.status_code != 200:
+                    raise InvalidInput(
+                        f"The remote file answered HTTP {reply.status_code}.",
+                        code="remote_file_upload_failed",
+                    )
+                content_type = reply.headers.get("content-type", "").split(";")[0].strip()
+                if "." not in name and content_type in _EXTENSION_OF:
+                    name = f"{name}.{_EXTENSION_OF[content_type]}"
+                return await self.upload(uploader, name, content_type or None, reply.aiter_bytes())
+        except FetchError as exc:
+            raise InvalidInput(
+                f"The remote file could not be fetched: {exc.message}",
+                code="remote_file_upload_failed",
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise InvalidInput(
+                f"The remote file could not be fetched ({type(exc).__name__}).",
+                code="remote_file_upload_failed",
+            ) from exc
 
     def get(
         self,

@@ -42,5 +42,7 @@ def settings(db_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
             "UPLOAD_IMAGE_FILE_SIZE_LIMIT": "1",
             "YARROW_MAX_REQUEST_BODY_MB": "8",
             "FILES_URL": "http://testserver",
+            # a loopback address the tests treat as public, for remote uploads
+            "YARROW_SSRF_ALLOWED_NETWORKS": "127.0.0.2/32",
         },
     )

@@ -12,7 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request, Response, UploadFile
 
 from yarrow.api.deps import ServicesDep
-from yarrow.api.files import file_json, single_file, upload_chunks
+from yarrow.api.files import (
+    RemoteFileBody,
+    file_json,
+    remote_file_json,
+    single_file,
+    upload_chunks,
+)
 from yarrow.api.service.chat import ChatBody, CompletionBody
 from yarrow.api.service.conversations import (
     FeedbackBody,
@@ -183,6 +189,18 @@ def feedback(
     message = store.message(session.app.id, session.end_user.id, message_id)
     store.feedback(message, session.end_user.id, body.rating, body.content)
     return {"result": "success"}
+
+
+@router.post("/remote-files/upload", status_code=201)
+async def remote_upload(
+    body: RemoteFileBody, session: WebSessionDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Fetch a file by URL (through the SSRF guard) for this visitor's chats."""
+    row = await services.files.upload_remote(
+        Uploader(session.app.tenant_id, "end_user", session.end_user.id, session.app.id),
+        body.url,
+    )
+    return remote_file_json(row, body.url, services.files.preview_url(row))
 
 
 @router.post("/files/upload", status_code=201)
