@@ -1,8 +1,8 @@
 """The official `dify-client` package (PyPI 0.1.10) against a live `yarrow serve`.
 
 The SDK hard-codes Dify's cloud URL; like its users do, we point ``base_url`` at our server.
-Not covered here: file upload (Yarrow's file routes are not built yet) and stop (this SDK version
-has no stop method; stop is tested over HTTP in tests/integration/chat).
+Not covered here: stop (this SDK version has no stop method; stop is tested over HTTP in
+tests/integration/chat).
 """
 
 from __future__ import annotations
@@ -78,3 +78,15 @@ def test_sdk_sees_dify_errors(live: LiveYarrow) -> None:
         "message": "Access token is invalid",
         "status": 401,
     }
+
+
+def test_file_upload_and_use_in_chat(live: LiveYarrow) -> None:
+    chat = _client(ChatClient, live.chat_key, live)
+    uploaded = chat.file_upload("sdk-user", {"file": ("notes.txt", b"sdk file", "text/plain")})
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["id"]
+    files = [{"type": "document", "transfer_method": "local_file", "upload_file_id": file_id}]
+    answer = chat.create_chat_message({}, "about the file", "sdk-user", files=files)
+    assert answer.status_code == 200, answer.text
+    other = chat.create_chat_message({}, "steal", "another-user", files=files)
+    assert other.status_code == 404 and other.json()["code"] == "file_not_found"
