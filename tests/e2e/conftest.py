@@ -44,7 +44,7 @@ UPSTREAM_KEY = "sk-e2e-upstream"
 OWNER = {"email": "owner@example.com", "name": "Olive Owner", "password": "correct-horse-42"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_dist() -> Path:
     """The console build; built here when missing (``scripts/install`` normally builds it)."""
     dist = WEB / "dist"
@@ -58,7 +58,7 @@ def web_dist() -> Path:
     return dist
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def upstream() -> Iterator[str]:
     with serve_in_thread(free_port(), api_key=UPSTREAM_KEY) as url:
         yield url
@@ -74,13 +74,13 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Serv
         served.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fresh_server(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A server that has never been set up (first run)."""
     yield from _serve(tmp_path_factory, "fresh")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ready_server(
     web_dist: Path, upstream: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
@@ -99,13 +99,13 @@ def ready_server(
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
