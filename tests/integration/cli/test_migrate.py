@@ -57,3 +57,30 @@ def test_cli_module_entry_runs() -> None:
     done = subprocess.run([*YARROW, "--help"], capture_output=True, text=True, check=True)
     for command in ("serve", "api", "migrate", "setup", "apps", "keys", "config"):
         assert command in done.stdout
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_downgrade_to_base_and_back(backend: str, tmp_path: Path) -> None:
+    """Every migration can be undone and redone on every database."""
+    from alembic import command
+
+    from yarrow.db.migrate import alembic_config
+
+    with temporary_database(backend, tmp_path) as db_env:
+        settings = load_settings(
+            embedded=False,
+            environ={
+                **db_env,
+                "SECRET_KEY": secrets.token_urlsafe(32),
+                "YARROW_DATA_DIR": str(tmp_path / "data"),
+            },
+        )
+        database = open_database(settings)
+        try:
+            upgrade_to_head(database)
+            command.downgrade(alembic_config(database), "base")
+            assert current_revision(database) is None
+            assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}
+            assert upgrade_to_head(database) == head_revision()
+        finally:
+            database.dispose()

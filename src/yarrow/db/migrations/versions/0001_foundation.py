@@ -218,30 +218,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
+    # dropping a table drops its indexes (MySQL refuses to drop an index a foreign key uses)
     op.drop_table("sites")
-    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_api_tokens_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_api_tokens_app_id"))
-
     op.drop_table("api_tokens")
-    with op.batch_alter_table("tenant_account_joins", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tenant_account_joins_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_tenant_account_joins_account_id"))
-
     op.drop_table("tenant_account_joins")
-    with op.batch_alter_table("invitations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_invitations_tenant_id"))
-
     op.drop_table("invitations")
-    with op.batch_alter_table("apps", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_apps_tenant_id"))
-        batch_op.drop_index("ix_apps_tenant_created")
-
     op.drop_table("apps")
-    with op.batch_alter_table("account_sessions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_account_sessions_account_id"))
-
     op.drop_table("account_sessions")
     op.drop_table("tenants")
     op.drop_table("setups")

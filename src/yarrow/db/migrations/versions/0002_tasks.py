@@ -57,8 +57,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # dropping a table drops its indexes (MySQL refuses to drop an index a foreign key uses)
     op.drop_table("task_schedule_runs")
-    with op.batch_alter_table("task_records", schema=None) as batch_op:
-        batch_op.drop_index("ix_task_records_status_run_after")
-        batch_op.drop_index("ix_task_records_status_finished_at")
     op.drop_table("task_records")

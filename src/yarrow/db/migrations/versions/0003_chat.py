@@ -244,33 +244,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
-    with op.batch_alter_table("message_feedbacks", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_message_feedbacks_tenant_id"))
-        batch_op.drop_index(batch_op.f("ix_message_feedbacks_app_id"))
-
+    # dropping a table drops its indexes (MySQL refuses to drop an index a foreign key uses)
     op.drop_table("message_feedbacks")
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_messages_tenant_id"))
-        batch_op.drop_index("ix_messages_conversation_created")
-        batch_op.drop_index(batch_op.f("ix_messages_app_id"))
-
     op.drop_table("messages")
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_conversations_tenant_id"))
-        batch_op.drop_index("ix_conversations_app_user_updated")
-
     op.drop_table("conversations")
-    with op.batch_alter_table("end_users", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_end_users_tenant_id"))
-
     op.drop_table("end_users")
     op.drop_table("app_model_configs")
-    with op.batch_alter_table("tenant_default_models", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tenant_default_models_tenant_id"))
-
     op.drop_table("tenant_default_models")
-    with op.batch_alter_table("provider_credentials", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_provider_credentials_tenant_id"))
-
     op.drop_table("provider_credentials")

@@ -55,9 +55,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
-    with op.batch_alter_table("upload_files", schema=None) as batch_op:
-        batch_op.drop_index("ix_upload_files_tenant_created")
-        batch_op.drop_index(batch_op.f("ix_upload_files_app_id"))
-
+    # dropping a table drops its indexes (MySQL refuses to drop an index a foreign key uses)
     op.drop_table("upload_files")

@@ -148,18 +148,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # dropping a table drops its indexes (MySQL refuses to drop an index a foreign key uses)
     op.drop_table("workflow_conversation_states")
-    with op.batch_alter_table("workflow_node_executions", schema=None) as batch_op:
-        batch_op.drop_index("ix_workflow_node_executions_run")
-
     op.drop_table("workflow_node_executions")
-    with op.batch_alter_table("workflows", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_workflows_tenant_id"))
-        batch_op.drop_index("ix_workflows_app_created")
-
     op.drop_table("workflows")
-    with op.batch_alter_table("workflow_runs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_workflow_runs_tenant_id"))
-        batch_op.drop_index("ix_workflow_runs_app_created")
-
     op.drop_table("workflow_runs")
