@@ -129,6 +129,7 @@ class CeleryRunner:
         self.app.task(
             run,
             name=spec.name,
+            shared=False,  # a shared task would be added to every later Celery app of the process
             bind=True,
             acks_late=True,
             reject_on_worker_lost=True,
