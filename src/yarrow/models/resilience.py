@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import random
-import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from yarrow.circuit import ConsecutiveFailureBreaker
 from yarrow.models.errors import CircuitOpenError, ModelError, ModelRateLimitError
 
 T = TypeVar("T")
@@ -46,50 +45,14 @@ class RetryPolicy:
         return wait
 
 
-class CircuitBreaker:
-    """Consecutive-failure breaker; thread-safe, shared by all calls with one credential."""
-
-    def __init__(
-        self,
-        *,
-        failure_threshold: int = 5,
-        reset_timeout: float = 30.0,
-        clock: Clock = time.monotonic,
-    ) -> None:
-        if failure_threshold < 1:
-            raise ValueError("failure_threshold must be at least 1")
-        self.failure_threshold = failure_threshold
-        self.reset_timeout = reset_timeout
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._failures = 0
-        self._opened_at: float | None = None
-        self._trial_running = False
-
-    @property
-    def state(self) -> str:
-        """``closed``, ``open`` or ``half_open``."""
-        with self._lock:
-            return self._state_locked()
-
-    def _state_locked(self) -> str:
-        if self._opened_at is None:
-            return "closed"
-        if self._clock() - self._opened_at >= self.reset_timeout:
-            return "half_open"
-        return "open"
+class CircuitBreaker(ConsecutiveFailureBreaker):
+    """The shared breaker, raising model errors; one per provider credential."""
 
     def before_call(self) -> None:
         """Raise :class:`CircuitOpenError` unless a call may go through now."""
-        with self._lock:
-            state = self._state_locked()
-            if state == "closed":
-                return
-            if state == "half_open" and not self._trial_running:
-                self._trial_running = True
-                return
-            assert self._opened_at is not None
-            wait = max(0.0, self.reset_timeout - (self._clock() - self._opened_at))
+        wait = self.admit()
+        if wait is None:
+            return
         err = CircuitOpenError(
             f"The model provider failed {self.failure_threshold} times in a row; "
             f"calls resume in {wait:.0f} s."
@@ -99,23 +62,15 @@ class CircuitBreaker:
 
     def record_success(self) -> None:
         """A call succeeded (or failed for a reason that says nothing about the upstream)."""
-        with self._lock:
-            self._failures = 0
-            self._opened_at = None
-            self._trial_running = False
+        self.succeeded()
 
     def abandon(self) -> None:
         """A call ended without an answer either way (cancelled); free the half-open trial."""
-        with self._lock:
-            self._trial_running = False
+        self.abandoned()
 
     def record_failure(self) -> None:
         """A call failed in a way that counts against the upstream."""
-        with self._lock:
-            self._failures += 1
-            self._trial_running = False
-            if self._opened_at is not None or self._failures >= self.failure_threshold:
-                self._opened_at = self._clock()
+        self.failed()
 
 
 def counts_against_upstream(error: ModelError) -> bool:
